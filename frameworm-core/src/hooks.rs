@@ -1,0 +1,532 @@
+//! The hook registry: subscribers (closures or [`Callback`] objects) ordered by priority, then
+//! registration order (plugins register dependencies first), each tagged with its plugin.
+//!
+//! A failing or panicking subscriber is reported with its plugin's name, `on_error` is fired on
+//! the others, and the failure is returned: nothing vanishes silently. Any subscriber may ask
+//! training to stop through [`HookContext::request_stop`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use frameworm_manifest::Hook;
+
+use crate::callback::{Callback, CheckpointInfo};
+use crate::scalar::Scalar;
+
+/// Named scalar metrics of an epoch or a validation pass.
+pub type Metrics = BTreeMap<String, f64>;
+
+/// What a subscriber returns: `Err` with a message fails the run (after on_error).
+pub type HookResult = Result<(), String>;
+
+/// A hook firing with its data.
+#[derive(Debug, Clone, Copy)]
+pub enum HookEvent<'a> {
+    /// on_train_begin.
+    TrainBegin,
+    /// on_train_end.
+    TrainEnd,
+    /// on_epoch_begin.
+    EpochBegin,
+    /// on_epoch_end(metrics).
+    EpochEnd(&'a Metrics),
+    /// on_batch_begin.
+    BatchBegin,
+    /// on_batch_end(loss).
+    BatchEnd(&'a Scalar),
+    /// on_backward_begin(loss).
+    BackwardBegin(&'a Scalar),
+    /// on_backward_end.
+    BackwardEnd,
+    /// on_optimizer_step.
+    OptimizerStep,
+    /// on_validation_begin.
+    ValidationBegin,
+    /// on_validation_end(metrics).
+    ValidationEnd(&'a Metrics),
+    /// on_checkpoint_save(path).
+    CheckpointSave(&'a Path),
+    /// on_checkpoint_load(checkpoint).
+    CheckpointLoad(&'a CheckpointInfo),
+    /// on_model_export(format).
+    ModelExport(&'a str),
+    /// on_error(error).
+    Error(&'a str),
+}
+
+impl HookEvent<'_> {
+    /// Which hook this event fires.
+    pub fn hook(&self) -> Hook {
+        match self {
+            HookEvent::TrainBegin => Hook::TrainBegin,
+            HookEvent::TrainEnd => Hook::TrainEnd,
+            HookEvent::EpochBegin => Hook::EpochBegin,
+            HookEvent::EpochEnd(_) => Hook::EpochEnd,
+            HookEvent::BatchBegin => Hook::BatchBegin,
+            HookEvent::BatchEnd(_) => Hook::BatchEnd,
+            HookEvent::BackwardBegin(_) => Hook::BackwardBegin,
+            HookEvent::BackwardEnd => Hook::BackwardEnd,
+            HookEvent::OptimizerStep => Hook::OptimizerStep,
+            HookEvent::ValidationBegin => Hook::ValidationBegin,
+            HookEvent::ValidationEnd(_) => Hook::ValidationEnd,
+            HookEvent::CheckpointSave(_) => Hook::CheckpointSave,
+            HookEvent::CheckpointLoad(_) => Hook::CheckpointLoad,
+            HookEvent::ModelExport(_) => Hook::ModelExport,
+            HookEvent::Error(_) => Hook::Error,
+        }
+    }
+}
+
+/// A request to end training, with who asked and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StopRequest {
+    /// The plugin whose subscriber asked.
+    pub plugin: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Run state visible to subscribers, and their channel back to the engine.
+#[derive(Debug, Default, Clone)]
+pub struct HookContext {
+    /// The current epoch (0-based).
+    pub epoch: usize,
+    /// The global optimizer step count.
+    pub step: u64,
+    /// The batch index within the epoch.
+    pub batch_idx: usize,
+    /// The plugin whose subscriber is running (set by the registry).
+    pub plugin: String,
+    stop: Option<StopRequest>,
+}
+
+impl HookContext {
+    /// Asks training to stop cleanly after the current step.
+    pub fn request_stop(&mut self, reason: impl Into<String>) {
+        if self.stop.is_none() {
+            self.stop = Some(StopRequest { plugin: self.plugin.clone(), reason: reason.into() });
+        }
+    }
+
+    /// The first stop request, if any.
+    pub fn stop_requested(&self) -> Option<&StopRequest> {
+        self.stop.as_ref()
+    }
+}
+
+/// A subscriber failed or panicked.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("hook `{hook}` of `{subscriber}` (plugin `{plugin}`) {what}: {message}")]
+pub struct HookFailure {
+    /// The hook that was firing.
+    pub hook: Hook,
+    /// The subscriber's name.
+    pub subscriber: String,
+    /// Its plugin.
+    pub plugin: String,
+    /// "failed" or "panicked".
+    pub what: &'static str,
+    /// The error or panic message.
+    pub message: String,
+}
+
+type Closure = Box<dyn FnMut(&mut HookContext, &HookEvent<'_>) -> HookResult + Send>;
+
+enum Target {
+    Closure { hook: Hook, f: Closure },
+    Callback(Box<dyn Callback>),
+}
+
+struct Subscriber {
+    plugin: String,
+    name: String,
+    priority: i32,
+    declared_hooks: Vec<Hook>,
+    target: Target,
+}
+
+/// One row of the resolved order, for `frameworm hooks list`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubscriberInfo {
+    /// Position in dispatch order (1-based).
+    pub order: usize,
+    /// The hooks it subscribes to (a callback: those its plugin declares, else every hook).
+    pub hooks: Vec<Hook>,
+    /// `closure` or `callback`.
+    pub target: &'static str,
+    /// Its name.
+    pub name: String,
+    /// Its plugin.
+    pub plugin: String,
+    /// Its priority (lower runs first).
+    pub priority: i32,
+    /// Whether it runs (global switch and its plugin's switch).
+    pub enabled: bool,
+}
+
+/// Every hook subscriber of a run, in dispatch order.
+#[derive(Default)]
+pub struct HookRegistry {
+    subscribers: Vec<Subscriber>,
+    disabled: bool,
+    disabled_plugins: BTreeSet<String>,
+}
+
+impl HookRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn insert(&mut self, subscriber: Subscriber) {
+        // Stable: after every subscriber of equal or lower priority.
+        let at = self.subscribers.partition_point(|s| s.priority <= subscriber.priority);
+        self.subscribers.insert(at, subscriber);
+    }
+
+    /// Subscribes a closure to one hook (the seed's `@HookRegistry.on('on_epoch_end')`).
+    pub fn on(
+        &mut self,
+        hook: Hook,
+        plugin: &str,
+        name: &str,
+        priority: i32,
+        f: impl FnMut(&mut HookContext, &HookEvent<'_>) -> HookResult + Send + 'static,
+    ) {
+        self.insert(Subscriber {
+            plugin: plugin.to_string(),
+            name: name.to_string(),
+            priority,
+            declared_hooks: vec![hook],
+            target: Target::Closure { hook, f: Box::new(f) },
+        });
+    }
+
+    /// Subscribes a callback object to every hook (the seed's `CallbackHook.register()`);
+    /// `declared_hooks` is only shown by `hooks list` (empty: all).
+    pub fn add_callback(
+        &mut self,
+        plugin: &str,
+        name: &str,
+        priority: i32,
+        declared_hooks: Vec<Hook>,
+        callback: Box<dyn Callback>,
+    ) {
+        self.insert(Subscriber {
+            plugin: plugin.to_string(),
+            name: name.to_string(),
+            priority,
+            declared_hooks,
+            target: Target::Callback(callback),
+        });
+    }
+
+    /// Turns every hook on again.
+    pub fn enable(&mut self) {
+        self.disabled = false;
+    }
+
+    /// Turns every hook off (nothing fires).
+    pub fn disable(&mut self) {
+        self.disabled = true;
+    }
+
+    /// Whether hooks fire at all.
+    pub fn is_enabled(&self) -> bool {
+        !self.disabled
+    }
+
+    /// Turns one plugin's subscribers off or on.
+    pub fn set_plugin_enabled(&mut self, plugin: &str, enabled: bool) {
+        if enabled {
+            self.disabled_plugins.remove(plugin);
+        } else {
+            self.disabled_plugins.insert(plugin.to_string());
+        }
+    }
+
+    /// The resolved dispatch order.
+    pub fn list(&self) -> Vec<SubscriberInfo> {
+        self.subscribers
+            .iter()
+            .enumerate()
+            .map(|(index, s)| SubscriberInfo {
+                order: index + 1,
+                hooks: if s.declared_hooks.is_empty() { Hook::ALL.to_vec() } else { s.declared_hooks.clone() },
+                target: match s.target {
+                    Target::Closure { .. } => "closure",
+                    Target::Callback(_) => "callback",
+                },
+                name: s.name.clone(),
+                plugin: s.plugin.clone(),
+                priority: s.priority,
+                enabled: !self.disabled && !self.disabled_plugins.contains(&s.plugin),
+            })
+            .collect()
+    }
+
+    /// The subscribers of one hook, in the order they run (the seed's `list_hooks()`).
+    pub fn list_hooks(&self) -> BTreeMap<Hook, Vec<String>> {
+        let mut by_hook: BTreeMap<Hook, Vec<String>> = BTreeMap::new();
+        for info in self.list().into_iter().filter(|i| i.enabled) {
+            for hook in info.hooks {
+                by_hook.entry(hook).or_default().push(format!("{}::{}", info.plugin, info.name));
+            }
+        }
+        by_hook
+    }
+
+    /// Number of subscribers.
+    pub fn len(&self) -> usize {
+        self.subscribers.len()
+    }
+
+    /// Whether there is no subscriber.
+    pub fn is_empty(&self) -> bool {
+        self.subscribers.is_empty()
+    }
+
+    /// Callback states to store in a checkpoint, keyed `plugin::name` (unique per subscriber).
+    pub fn save_states(&self) -> BTreeMap<String, serde_json::Value> {
+        self.subscribers
+            .iter()
+            .filter_map(|s| match &s.target {
+                Target::Callback(callback) => callback.save_state().map(|state| (format!("{}::{}", s.plugin, s.name), state)),
+                Target::Closure { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Restores callback states saved by [`HookRegistry::save_states`]; keys with no matching
+    /// callback are returned so the caller can warn.
+    pub fn load_states(&mut self, mut states: BTreeMap<String, serde_json::Value>) -> Result<Vec<String>, String> {
+        for s in &mut self.subscribers {
+            if let Target::Callback(callback) = &mut s.target
+                && let Some(state) = states.remove(&format!("{}::{}", s.plugin, s.name))
+            {
+                callback
+                    .load_state(state)
+                    .map_err(|error| format!("callback `{}` (plugin `{}`) cannot restore its state: {error}", s.name, s.plugin))?;
+            }
+        }
+        Ok(states.into_keys().collect())
+    }
+
+    /// Fires `event` on every enabled subscriber in order. On the first failure or panic, fires
+    /// `on_error` on the other subscribers and returns the failure.
+    pub fn fire(&mut self, event: &HookEvent<'_>, ctx: &mut HookContext) -> Result<(), HookFailure> {
+        if self.disabled {
+            return Ok(());
+        }
+        let hook = event.hook();
+        let mut failure = None;
+        for (index, subscriber) in self.subscribers.iter_mut().enumerate() {
+            if self.disabled_plugins.contains(&subscriber.plugin) {
+                continue;
+            }
+            if let Some(error) = call(subscriber, event, ctx) {
+                failure = Some((index, error));
+                break;
+            }
+        }
+        let Some((failed_index, failure)) = failure else { return Ok(()) };
+        if hook != Hook::Error {
+            let message = failure.to_string();
+            let error_event = HookEvent::Error(&message);
+            for (index, subscriber) in self.subscribers.iter_mut().enumerate() {
+                if index != failed_index && !self.disabled_plugins.contains(&subscriber.plugin) {
+                    // A failure inside on_error is not reported again: the first failure wins.
+                    let _ = call(subscriber, &error_event, ctx);
+                }
+            }
+        }
+        Err(failure)
+    }
+}
+
+/// Runs one subscriber for one event, turning errors and panics into a [`HookFailure`].
+fn call(subscriber: &mut Subscriber, event: &HookEvent<'_>, ctx: &mut HookContext) -> Option<HookFailure> {
+    ctx.plugin.clone_from(&subscriber.plugin);
+    let result = catch_unwind(AssertUnwindSafe(|| match &mut subscriber.target {
+        Target::Closure { hook, f } => {
+            if *hook == event.hook() { f(ctx, event) } else { Ok(()) }
+        }
+        Target::Callback(callback) => dispatch(callback.as_mut(), event, ctx),
+    }));
+    let (what, message) = match result {
+        Ok(Ok(())) => return None,
+        Ok(Err(message)) => ("failed", message),
+        Err(panic) => (
+            "panicked",
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".to_string()),
+        ),
+    };
+    Some(HookFailure {
+        hook: event.hook(),
+        subscriber: subscriber.name.clone(),
+        plugin: subscriber.plugin.clone(),
+        what,
+        message,
+    })
+}
+
+fn dispatch(callback: &mut dyn Callback, event: &HookEvent<'_>, ctx: &mut HookContext) -> HookResult {
+    match *event {
+        HookEvent::TrainBegin => callback.on_train_begin(ctx),
+        HookEvent::TrainEnd => callback.on_train_end(ctx),
+        HookEvent::EpochBegin => callback.on_epoch_begin(ctx),
+        HookEvent::EpochEnd(metrics) => callback.on_epoch_end(ctx, metrics),
+        HookEvent::BatchBegin => callback.on_batch_begin(ctx),
+        HookEvent::BatchEnd(loss) => callback.on_batch_end(ctx, loss),
+        HookEvent::BackwardBegin(loss) => callback.on_backward_begin(ctx, loss),
+        HookEvent::BackwardEnd => callback.on_backward_end(ctx),
+        HookEvent::OptimizerStep => callback.on_optimizer_step(ctx),
+        HookEvent::ValidationBegin => callback.on_validation_begin(ctx),
+        HookEvent::ValidationEnd(metrics) => callback.on_validation_end(ctx, metrics),
+        HookEvent::CheckpointSave(path) => callback.on_checkpoint_save(ctx, path),
+        HookEvent::CheckpointLoad(info) => callback.on_checkpoint_load(ctx, info),
+        HookEvent::ModelExport(format) => callback.on_model_export(ctx, format),
+        HookEvent::Error(error) => callback.on_error(ctx, error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    type Log = Arc<Mutex<Vec<String>>>;
+
+    fn recorder(log: &Log, label: &str) -> impl FnMut(&mut HookContext, &HookEvent<'_>) -> HookResult + Send + 'static {
+        let log = log.clone();
+        let label = label.to_string();
+        move |_, event| {
+            log.lock().unwrap().push(format!("{label}:{}", event.hook()));
+            Ok(())
+        }
+    }
+
+    struct Recorder(Log, &'static str);
+    impl Callback for Recorder {
+        fn on_epoch_end(&mut self, _: &mut HookContext, metrics: &Metrics) -> HookResult {
+            self.0.lock().unwrap().push(format!("{}:epoch_end:{}", self.1, metrics["loss"]));
+            Ok(())
+        }
+        fn on_error(&mut self, _: &mut HookContext, error: &str) -> HookResult {
+            self.0.lock().unwrap().push(format!("{}:error:{error}", self.1));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn priority_then_registration_order() {
+        let log: Log = Log::default();
+        let mut hooks = HookRegistry::new();
+        hooks.on(Hook::EpochBegin, "p", "late", 10, recorder(&log, "late"));
+        hooks.on(Hook::EpochBegin, "p", "first-zero", 0, recorder(&log, "a"));
+        hooks.on(Hook::EpochBegin, "q", "second-zero", 0, recorder(&log, "b"));
+        hooks.on(Hook::EpochBegin, "q", "early", -5, recorder(&log, "early"));
+        hooks.on(Hook::EpochEnd, "q", "other-hook", -100, recorder(&log, "other"));
+        hooks.fire(&HookEvent::EpochBegin, &mut HookContext::default()).unwrap();
+        assert_eq!(*log.lock().unwrap(), ["early:on_epoch_begin", "a:on_epoch_begin", "b:on_epoch_begin", "late:on_epoch_begin"]);
+        let order: Vec<_> = hooks.list().into_iter().map(|i| i.name).collect();
+        assert_eq!(order, ["other-hook", "early", "first-zero", "second-zero", "late"]);
+    }
+
+    #[test]
+    fn global_and_per_plugin_switches() {
+        let log: Log = Log::default();
+        let mut hooks = HookRegistry::new();
+        hooks.on(Hook::TrainBegin, "p", "a", 0, recorder(&log, "p"));
+        hooks.on(Hook::TrainBegin, "q", "b", 0, recorder(&log, "q"));
+        let mut ctx = HookContext::default();
+        hooks.disable();
+        hooks.fire(&HookEvent::TrainBegin, &mut ctx).unwrap();
+        assert!(log.lock().unwrap().is_empty());
+        hooks.enable();
+        hooks.set_plugin_enabled("p", false);
+        hooks.fire(&HookEvent::TrainBegin, &mut ctx).unwrap();
+        assert_eq!(*log.lock().unwrap(), ["q:on_train_begin"]);
+        assert_eq!(hooks.list_hooks()[&Hook::TrainBegin], ["q::b"]);
+        hooks.set_plugin_enabled("p", true);
+        hooks.fire(&HookEvent::TrainBegin, &mut ctx).unwrap();
+        assert_eq!(log.lock().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn stop_request_names_the_plugin_and_first_wins() {
+        let mut hooks = HookRegistry::new();
+        hooks.on(Hook::BatchEnd, "stopper", "s", 0, |ctx, _| {
+            ctx.request_stop("enough");
+            Ok(())
+        });
+        hooks.on(Hook::BatchEnd, "later", "t", 1, |ctx, _| {
+            ctx.request_stop("me too");
+            Ok(())
+        });
+        let mut ctx = HookContext::default();
+        let loss = Scalar::from_value(1.0);
+        hooks.fire(&HookEvent::BatchEnd(&loss), &mut ctx).unwrap();
+        assert_eq!(ctx.stop_requested(), Some(&StopRequest { plugin: "stopper".into(), reason: "enough".into() }));
+    }
+
+    #[test]
+    fn failures_and_panics_name_the_plugin_and_fire_on_error() {
+        let log: Log = Log::default();
+        let mut hooks = HookRegistry::new();
+        hooks.add_callback("watcher", "rec", 0, vec![], Box::new(Recorder(log.clone(), "rec")));
+        hooks.on(Hook::EpochEnd, "broken", "boom", 1, |_, _| panic!("kaboom"));
+        hooks.on(Hook::EpochEnd, "never", "after", 2, recorder(&log, "after"));
+        let metrics = Metrics::from([("loss".to_string(), 0.5)]);
+        let failure = hooks.fire(&HookEvent::EpochEnd(&metrics), &mut HookContext::default()).unwrap_err();
+        assert_eq!(failure.plugin, "broken");
+        assert_eq!(failure.what, "panicked");
+        assert_eq!(failure.to_string(), "hook `on_epoch_end` of `boom` (plugin `broken`) panicked: kaboom");
+        let log = log.lock().unwrap();
+        assert_eq!(log[0], "rec:epoch_end:0.5");
+        assert_eq!(log[1], "rec:error:hook `on_epoch_end` of `boom` (plugin `broken`) panicked: kaboom");
+        assert_eq!(log.len(), 2, "subscribers after the failure do not run: {log:?}");
+
+        let mut hooks = HookRegistry::new();
+        hooks.on(Hook::TrainEnd, "p", "err", 0, |_, _| Err("disk full".into()));
+        let failure = hooks.fire(&HookEvent::TrainEnd, &mut HookContext::default()).unwrap_err();
+        assert_eq!(failure.to_string(), "hook `on_train_end` of `err` (plugin `p`) failed: disk full");
+    }
+
+    #[test]
+    fn callback_state_round_trips_by_unique_key() {
+        struct Counter(u32);
+        impl Callback for Counter {
+            fn on_batch_end(&mut self, _: &mut HookContext, _: &Scalar) -> HookResult {
+                self.0 += 1;
+                Ok(())
+            }
+            fn save_state(&self) -> Option<serde_json::Value> {
+                Some(serde_json::json!(self.0))
+            }
+            fn load_state(&mut self, state: serde_json::Value) -> HookResult {
+                self.0 = state.as_u64().ok_or("not a number")? as u32;
+                Ok(())
+            }
+        }
+        let mut hooks = HookRegistry::new();
+        hooks.add_callback("p", "counter", 0, vec![], Box::new(Counter(0)));
+        let loss = Scalar::from_value(0.0);
+        for _ in 0..3 {
+            hooks.fire(&HookEvent::BatchEnd(&loss), &mut HookContext::default()).unwrap();
+        }
+        let states = hooks.save_states();
+        assert_eq!(states["p::counter"], serde_json::json!(3));
+        let mut restored = HookRegistry::new();
+        restored.add_callback("p", "counter", 0, vec![], Box::new(Counter(0)));
+        let mut with_stale = states.clone();
+        with_stale.insert("gone::cb".into(), serde_json::json!(1));
+        assert_eq!(restored.load_states(with_stale).unwrap(), ["gone::cb"]);
+        assert_eq!(restored.save_states(), states);
+    }
+}

@@ -1,0 +1,37 @@
+//! `frameworm-core`: the plugin contract (six traits), the component and hook registries, and
+//! the pieces a training run is made of. It depends on no plugin and no CLI code.
+//!
+//! Data flows one way: config → [`Registry`] → model / dataset / trainer → engine → hooks.
+
+pub mod batch;
+pub mod callback;
+pub mod component;
+pub mod dataset;
+pub mod error;
+pub mod hooks;
+pub mod metric;
+pub mod model;
+pub mod pipeline;
+pub mod registry;
+pub mod scalar;
+pub mod trainer;
+
+pub use batch::{Batch, DataInfo, Sample};
+pub use burn;
+pub use callback::Callback;
+pub use component::{ComponentConfig, FromConfig};
+pub use dataset::Dataset;
+pub use error::{ComponentError, RegistryError};
+pub use frameworm_manifest::{Hook, Kind, PluginOrigin};
+pub use hooks::{HookContext, HookEvent, HookFailure, HookRegistry, HookResult, Metrics, StopRequest};
+pub use metric::Metric;
+pub use model::{DynModel, LossOutput, Model};
+pub use pipeline::{Pipeline, PipelineContext};
+pub use registry::{
+    ComponentMeta, Declared, PluginInfo, PluginRegistrar, Registrar, Registry, RegistrySummary,
+};
+pub use scalar::Scalar;
+pub use trainer::{StepContext, StepOutput, Trainer};
+
+/// The framework version plugins declare requirements against (`dependencies.frameworm`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,163 @@
+//! The Model kind: a burn module with `forward` and `compute_loss`, and [`DynModel`], its
+//! type-erased form that the registry stores and the engine drives.
+
+use std::any::Any;
+use std::path::Path;
+
+use burn::module::Module;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor};
+
+use crate::batch::{Batch, DataInfo};
+use crate::component::ComponentConfig;
+use crate::error::ComponentError;
+use crate::scalar::Scalar;
+
+/// What `compute_loss` returns: the loss to minimise and named scalar metrics (the seed's
+/// "dict with a `loss` key"), kept as tensors so reading them is the caller's choice.
+#[derive(Debug, Clone)]
+pub struct LossOutput {
+    /// The scalar loss (`[1]`), attached to the autodiff graph during training.
+    pub loss: Tensor<1>,
+    /// Extra named scalars (`[1]` each), e.g. `accuracy`, `reconstruction`, `kl`.
+    pub metrics: Vec<(&'static str, Tensor<1>)>,
+}
+
+impl LossOutput {
+    /// A loss with no extra metrics.
+    pub fn new(loss: Tensor<1>) -> Self {
+        LossOutput { loss, metrics: Vec::new() }
+    }
+
+    /// Adds a named metric.
+    pub fn with_metric(mut self, name: &'static str, value: Tensor<1>) -> Self {
+        self.metrics.push((name, value));
+        self
+    }
+}
+
+/// A model plugin: a burn `#[derive(Module)]` struct built from its config section.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is declared as a model in a plugin.yaml but does not implement `frameworm_core::Model`",
+    label = "declared as a model here",
+    note = "add `impl frameworm_core::Model for {Self}` with `new`, `forward` and `compute_loss`, on a `#[derive(Module)]` struct (README: Plugin guide)"
+)]
+pub trait Model: Module + 'static {
+    /// The typed config section (`model.<name>` in the run config).
+    type Config: ComponentConfig;
+    /// What `forward` returns (logits, a reconstruction, …).
+    type Output;
+
+    /// Builds the model for data of shape `data` on `device`.
+    fn new(config: &Self::Config, data: &DataInfo, device: &Device) -> Result<Self, ComponentError>
+    where
+        Self: Sized;
+
+    /// The forward pass on images `[N, C, H, W]`.
+    fn forward(&self, images: Tensor<4>) -> Self::Output;
+
+    /// The loss (and metrics) of a batch.
+    fn compute_loss(&self, batch: &Batch) -> LossOutput;
+}
+
+/// A type-erased model: everything the engine needs, with no generic parameter.
+pub trait DynModel: Send {
+    /// The loss of a batch, on the autodiff graph when the model lives on an autodiff device.
+    fn compute_loss(&self, batch: &Batch) -> LossOutput;
+    /// The loss of a batch without autodiff tracking (validation).
+    fn compute_loss_inference(&self, batch: &Batch) -> LossOutput;
+    /// Backpropagates `loss` and collects the gradients of this model's parameters.
+    fn gradients(&self, loss: &Tensor<1>) -> GradientsParams;
+    /// Applies `grads` with `optimizer` at learning rate `lr`.
+    fn apply_gradients(&mut self, optimizer: &mut ModuleOptimizer, lr: f64, grads: GradientsParams);
+    /// Number of trainable values.
+    fn num_params(&self) -> usize;
+    /// The Rust type name, to tell checkpoints of other models apart.
+    fn type_name(&self) -> &'static str;
+    /// Saves the parameters (burnpack) to `path`.
+    fn save(&self, path: &Path) -> Result<(), ComponentError>;
+    /// Loads parameters saved by [`DynModel::save`] from `path`.
+    fn load(&mut self, path: &Path) -> Result<(), ComponentError>;
+    /// The concrete model, for trainers and tools that know its type.
+    fn as_any(&self) -> &dyn Any;
+    /// The concrete model, mutably.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+/// Wraps a concrete [`Model`] as a [`DynModel`].
+pub fn erase<M: Model>(model: M) -> Box<dyn DynModel> {
+    Box::new(ModelSlot(Some(model)))
+}
+
+/// Holds the model in an `Option` so optimizer steps, which take the module by value, can move it.
+struct ModelSlot<M>(Option<M>);
+
+impl<M: Model> ModelSlot<M> {
+    fn model(&self) -> &M {
+        self.0.as_ref().expect("model slot is refilled after every step")
+    }
+}
+
+impl<M: Model> DynModel for ModelSlot<M> {
+    fn compute_loss(&self, batch: &Batch) -> LossOutput {
+        self.model().compute_loss(batch)
+    }
+
+    fn compute_loss_inference(&self, batch: &Batch) -> LossOutput {
+        self.model().valid().compute_loss(batch)
+    }
+
+    fn gradients(&self, loss: &Tensor<1>) -> GradientsParams {
+        GradientsParams::from_grads(loss.backward(), self.model())
+    }
+
+    fn apply_gradients(&mut self, optimizer: &mut ModuleOptimizer, lr: f64, grads: GradientsParams) {
+        let model = self.0.take().expect("model slot is refilled after every step");
+        self.0 = Some(optimizer.step(lr, model, grads));
+    }
+
+    fn num_params(&self) -> usize {
+        self.model().num_params()
+    }
+
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<M>()
+    }
+
+    fn save(&self, path: &Path) -> Result<(), ComponentError> {
+        self.model().clone().save_file(path).map_err(|error| ComponentError::Invalid(format!(
+            "{}: cannot save model: {error}",
+            path.display()
+        )))
+    }
+
+    fn load(&mut self, path: &Path) -> Result<(), ComponentError> {
+        let model = self.0.take().expect("model slot is refilled after every step");
+        let backup = model.clone();
+        match model.try_load_file(path) {
+            Ok(model) => {
+                self.0 = Some(model);
+                Ok(())
+            }
+            Err(error) => {
+                self.0 = Some(backup);
+                Err(ComponentError::Invalid(format!("{}: cannot load model: {error}", path.display())))
+            }
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self.model()
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self.0.as_mut().expect("model slot is refilled after every step")
+    }
+}
+
+/// Scalar metrics of a loss output, read lazily.
+pub fn scalars(output: &LossOutput) -> Vec<(&'static str, Scalar)> {
+    std::iter::once(("loss", Scalar::from_tensor(output.loss.clone().detach())))
+        .chain(output.metrics.iter().map(|(name, value)| (*name, Scalar::from_tensor(value.clone().detach()))))
+        .collect()
+}

@@ -1,0 +1,64 @@
+//! The Trainer kind: what one training step and one validation step do.
+
+use burn::optim::ModuleOptimizer;
+
+use crate::batch::Batch;
+use crate::error::ComponentError;
+use crate::hooks::{HookContext, HookEvent, HookFailure, HookRegistry};
+use crate::model::DynModel;
+use crate::scalar::Scalar;
+
+/// What a step hands a trainer: the model, its optimizer, the learning rate and the hooks to
+/// fire around backward and the optimizer step.
+pub struct StepContext<'a> {
+    /// The model being trained.
+    pub model: &'a mut dyn DynModel,
+    /// Its optimizer (extra optimizers, e.g. a GAN's second, live in the trainer itself).
+    pub optimizer: &'a mut ModuleOptimizer,
+    /// The learning rate for this step.
+    pub lr: f64,
+    /// The hook registry.
+    pub hooks: &'a mut HookRegistry,
+    /// Epoch, step and stop state shared with hooks.
+    pub hook_context: &'a mut HookContext,
+}
+
+impl StepContext<'_> {
+    /// Fires `event` on every subscriber.
+    pub fn fire(&mut self, event: &HookEvent<'_>) -> Result<(), HookFailure> {
+        self.hooks.fire(event, self.hook_context)
+    }
+}
+
+/// The result of one step: the loss and named scalar metrics.
+#[derive(Debug, Clone)]
+pub struct StepOutput {
+    /// The step's loss.
+    pub loss: Scalar,
+    /// Extra named metrics.
+    pub metrics: Vec<(&'static str, Scalar)>,
+}
+
+/// A failure inside a step.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    /// A hook failed or panicked.
+    #[error(transparent)]
+    Hook(#[from] HookFailure),
+    /// The trainer itself failed.
+    #[error(transparent)]
+    Component(#[from] ComponentError),
+}
+
+/// A trainer plugin (the seed's `training_step` / `validation_step`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is declared as a trainer in a plugin.yaml but does not implement `frameworm_core::Trainer`",
+    label = "declared as a trainer here",
+    note = "add `impl frameworm_core::Trainer for {Self}` with `training_step` and `validation_step` (README: Plugin guide)"
+)]
+pub trait Trainer: Send {
+    /// One optimisation step on `batch`; fires on_backward_begin/end and on_optimizer_step.
+    fn training_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, batch_idx: usize) -> Result<StepOutput, StepError>;
+    /// Evaluates `batch` without updating parameters.
+    fn validation_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, batch_idx: usize) -> Result<StepOutput, StepError>;
+}
