@@ -13,6 +13,7 @@ pub mod discover;
 pub mod error;
 pub mod hook;
 pub mod kind;
+pub mod scaffold;
 pub mod schema;
 pub mod suggest;
 pub mod validate;

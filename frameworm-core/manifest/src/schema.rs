@@ -20,7 +20,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::path::Path;
 
-use semver::{Version, VersionReq};
+pub use semver::{Version, VersionReq};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
