@@ -368,6 +368,9 @@ fn build_from<T: ?Sized>(table: &Table<Builder<T>>, name: &str, section: &Value)
 
 /// `*` matches any run of characters; everything else matches itself.
 fn glob_match(pattern: &str, text: &str) -> bool {
+    if !pattern.contains('*') {
+        return text == pattern;
+    }
     let parts: Vec<&str> = pattern.split('*').collect();
     let (first, last) = (parts[0], parts[parts.len() - 1]);
     if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
@@ -380,7 +383,7 @@ fn glob_match(pattern: &str, text: &str) -> bool {
             None => return false,
         }
     }
-    parts.len() > 1 || text == pattern
+    true
 }
 
 /// Fills a [`Registry`]; handed to the build-generated `register_plugins`.
