@@ -57,7 +57,7 @@ pub fn generate(plugins: &[DiscoveredPlugin]) -> String {
             let tags: Vec<String> = decl.tags.iter().map(|t| format!("{t:?}")).collect();
             let _ = writeln!(
                 out,
-                "        plugin.{}::<::{krate}::{}>(::frameworm_core::Declared {{ name: {:?}, type_name: {:?}, manifest: {path:?}, description: {:?}, tags: &[{}] }})?; // {} `{}` declared in {path}",
+                "        plugin.{}::<::{krate}::{}>(::frameworm_core::Declared {{ manifest: {path:?}, name: {:?}, type_name: {:?}, description: {:?}, tags: &[{}] }})?; // {} `{}` declared in {path}",
                 kind.registrar_method(),
                 decl.type_path.0,
                 name.as_str(),
@@ -102,7 +102,7 @@ mod tests {
             crate_name: "frameworm_plugin_vae".into(),
             origin: PluginOrigin::Workspace,
         }]);
-        assert!(code.contains("plugin.model::<::frameworm_plugin_vae::Vae>(::frameworm_core::Declared { name: \"vae\", type_name: \"Vae\", manifest: \"plugins/vae/plugin.yaml\", description: \"\", tags: &[\"gen\"] })?; // model `vae` declared in plugins/vae/plugin.yaml"), "{code}");
+        assert!(code.contains("plugin.model::<::frameworm_plugin_vae::Vae>(::frameworm_core::Declared { manifest: \"plugins/vae/plugin.yaml\", name: \"vae\", type_name: \"Vae\", description: \"\", tags: &[\"gen\"] })?; // model `vae` declared in plugins/vae/plugin.yaml"), "{code}");
         assert!(code.contains("description: \"a \\\"quoted\\\" vae\""), "{code}");
         assert!(code.contains("hooks: &[::frameworm_core::Hook::EpochEnd]"), "{code}");
         assert!(code.contains("::frameworm_plugin_vae::register(&mut plugin)?;"), "{code}");
