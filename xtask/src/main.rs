@@ -33,9 +33,12 @@ enum Task {
     Check,
 }
 
+/// The workspace around the current folder (where `cargo xtask` was run), else around xtask/.
 fn workspace_root() -> Result<PathBuf> {
-    let xtask_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    frameworm_manifest::find_workspace_root(&xtask_dir).context("cannot find the workspace root above xtask/")
+    let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    frameworm_manifest::find_workspace_root(&cwd)
+        .or_else(|| frameworm_manifest::find_workspace_root(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))))
+        .context("not inside a Cargo workspace")
 }
 
 fn main() -> std::process::ExitCode {

@@ -184,12 +184,13 @@ pub fn discover(
             Err(error) => errors.push(error),
         }
     }
-    let canonical_plugins_dir = canonical(&plugins_dir);
     for export in exported {
-        let manifest_path = canonical(&export.manifest_path);
-        if manifest_path.starts_with(&canonical_plugins_dir) {
-            continue; // a workspace plugin, found above
+        // Workspace plugins were found above. Compare package names, not paths: cargo keeps a
+        // build script's output when the workspace moves, so an exported path can be stale.
+        if packages.iter().any(|p| p.name.as_str() == export.package) {
+            continue;
         }
+        let manifest_path = canonical(&export.manifest_path);
         let crate_name = linked_crate_name(&export.package, None)
             .unwrap_or_else(|| export.package.replace('-', "_"));
         let parsed = parse_plugin(&manifest_path, display(&manifest_path), export.package.clone(), crate_name, PluginOrigin::Dependency);

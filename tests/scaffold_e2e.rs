@@ -1,0 +1,85 @@
+//! End to end: in a temporary copy of the workspace, `cargo xtask new-plugin` scaffolds a
+//! plugin, `cargo build` picks it up with no manual edit, and `frameworm plugins list --json`
+//! shows it. It builds in its own persistent cargo `build-dir` (`<target>/e2e-build`): cargo
+//! hashes workspace crates by their path relative to the workspace, so sharing the outer build
+//! dir would let the copy overwrite the real workspace's artifacts. The first run is a cold build.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The target dir this test was built in (`target/release/deps/<test>` → `target`).
+fn outer_target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).unwrap().to_path_buf()
+}
+
+fn copy_workspace(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name();
+        if [".git", "target", "runs"].contains(&name.to_string_lossy().as_ref()) {
+            continue;
+        }
+        let (source, dest) = (entry.path(), to.join(&name));
+        if source.is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_workspace(&source, &dest);
+        } else {
+            std::fs::copy(&source, &dest).unwrap();
+        }
+    }
+}
+
+fn cargo(workspace: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(workspace)
+        .env("CARGO_BUILD_BUILD_DIR", outer_target_dir().join("e2e-build"))
+        .env("CARGO_TARGET_DIR", workspace.join("target"))
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+#[test]
+fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
+    let temp = tempfile::tempdir().unwrap();
+    let workspace = temp.path();
+    copy_workspace(Path::new(env!("CARGO_MANIFEST_DIR")), workspace);
+
+    let created = cargo(workspace, &["xtask", "new-plugin", "foo-metric", "--kind", "metric"]);
+    assert!(created.status.success(), "{}", text(&created));
+    assert!(workspace.join("plugins/foo-metric/plugin.yaml").is_file());
+
+    // Refusals write nothing.
+    let manifest_before = std::fs::read_to_string(workspace.join("Cargo.toml")).unwrap();
+    let again = cargo(workspace, &["xtask", "new-plugin", "foo-metric", "--kind", "metric"]);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("already exists"), "{}", text(&again));
+    let invalid = cargo(workspace, &["xtask", "new-plugin", "../Bad", "--kind", "model"]);
+    assert!(!invalid.status.success());
+    assert!(text(&invalid).contains("invalid name `../Bad`"), "{}", text(&invalid));
+    assert_eq!(std::fs::read_to_string(workspace.join("Cargo.toml")).unwrap(), manifest_before);
+    assert!(!workspace.join("Bad").exists() && !workspace.join("plugins/../Bad").exists());
+
+    let built = cargo(workspace, &["build", "--release", "--bin", "frameworm"]);
+    assert!(built.status.success(), "{}", text(&built));
+
+    let listed = Command::new(workspace.join("target/release/frameworm"))
+        .args(["plugins", "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(listed.status.success(), "{}", text(&listed));
+    let plugins: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let foo = plugins
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "foo-metric")
+        .unwrap_or_else(|| panic!("foo-metric not listed: {plugins:#}"));
+    assert_eq!(foo["components"][0]["kind"], "metric");
+    assert_eq!(foo["components"][0]["qualified_name"], "foo-metric::foo-metric");
+    assert_eq!(foo["manifest"], "plugins/foo-metric/plugin.yaml");
+}
