@@ -85,6 +85,12 @@ pub trait Callback: Send {
     fn on_error(&mut self, ctx: &mut HookContext, error: &str) -> HookResult {
         Ok(())
     }
+    /// Names of the epoch metrics this callback reads (e.g. `val_loss`). The engine checks them
+    /// against what the model, the metric plugins and validation produce before training starts,
+    /// so a typo fails at once instead of making the callback a silent no-op.
+    fn monitored_metrics(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// State to keep in checkpoints (e.g. early-stopping counters); `None` keeps nothing.
     fn save_state(&self) -> Option<serde_json::Value> {
         None

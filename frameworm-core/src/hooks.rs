@@ -96,6 +96,12 @@ pub struct HookContext {
     pub step: u64,
     /// The batch index within the epoch.
     pub batch_idx: usize,
+    /// Training batches per epoch (0 before training starts).
+    pub num_batches: usize,
+    /// The number of epochs the run is configured for.
+    pub max_epochs: usize,
+    /// The run folder (`runs/<name>-<timestamp>/`), where callbacks may write files.
+    pub run_dir: Option<std::path::PathBuf>,
     /// The plugin whose subscriber is running (set by the registry).
     pub plugin: String,
     stop: Option<StopRequest>,
