@@ -82,10 +82,12 @@ pub enum RegistryError {
 #[derive(Debug, thiserror::Error)]
 pub enum ComponentError {
     /// The component's config section does not fit its type.
-    #[error("{section}: {message}")]
+    #[error("{section}{}: {message}", if key.is_empty() { String::new() } else { format!(".{key}") })]
     Config {
         /// Where the section lives (`model.vae`).
         section: String,
+        /// The dotted key inside the section (`hidden.1`), empty for the section itself.
+        key: String,
         /// What is wrong, with a did-you-mean where one helps.
         message: String,
     },

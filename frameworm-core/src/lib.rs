@@ -6,6 +6,7 @@
 pub mod batch;
 pub mod callback;
 pub mod component;
+pub mod config;
 pub mod dataset;
 pub mod error;
 pub mod hooks;

@@ -13,7 +13,7 @@ use serde_yaml::Value;
 
 use crate::batch::DataInfo;
 use crate::callback::Callback;
-use crate::component::{FromConfig, default_section, parse_section};
+use crate::component::{FromConfig, check_section, default_section, parse_section};
 use crate::dataset::Dataset;
 use crate::error::{ComponentError, RegistryError};
 use crate::hooks::{HookContext, HookEvent, HookRegistry, HookResult};
@@ -100,6 +100,8 @@ pub struct Entry<B> {
     pub default_config: fn() -> Value,
     /// Its constructor.
     pub build: B,
+    /// Checks a config section without building (`config validate`).
+    pub check: fn(&str, &Value) -> Result<(), ComponentError>,
 }
 
 struct Table<B> {
@@ -283,6 +285,21 @@ impl Registry {
         Ok(defaults())
     }
 
+    /// Checks `section` against the config type of component `name` of `kind`, building nothing.
+    pub fn check_config(&self, kind: Kind, name: &str, section: &Value) -> Result<(), RegistryError> {
+        let meta = self.metadata(kind, name)?;
+        let label = format!("{kind}.{}", meta.name);
+        let check = match kind {
+            Kind::Model => self.models.get(name).map(|e| e.check),
+            Kind::Trainer => self.trainers.get(name).map(|e| e.check),
+            Kind::Pipeline => self.pipelines.get(name).map(|e| e.check),
+            Kind::Dataset => self.datasets.get(name).map(|e| e.check),
+            Kind::Metric => self.metrics.get(name).map(|e| e.check),
+            Kind::Callback => self.callbacks.get(name).map(|e| e.check),
+        }?;
+        Ok(check(&label, section)?)
+    }
+
     /// Whether a component of `kind` answers to `name`.
     pub fn has(&self, kind: Kind, name: &str) -> bool {
         self.metadata(kind, name).is_ok()
@@ -458,37 +475,37 @@ impl PluginRegistrar<'_> {
 
     /// Registers model type `M`.
     pub fn model<M: Model>(&mut self, declared: Declared) -> Result<(), RegistryError> {
-        let entry = Entry { meta: self.meta(Kind::Model, &declared), default_config: default_section::<M::Config>, build: build_model_of::<M> as ModelBuilder };
+        let entry = Entry { meta: self.meta(Kind::Model, &declared), default_config: default_section::<M::Config>, check: check_section::<M::Config>, build: build_model_of::<M> as ModelBuilder };
         self.registry.models.insert(entry)
     }
 
     /// Registers trainer type `T`.
     pub fn trainer<T: Trainer + FromConfig + 'static>(&mut self, declared: Declared) -> Result<(), RegistryError> {
-        let entry = Entry { meta: self.meta(Kind::Trainer, &declared), default_config: default_section::<T::Config>, build: build_trainer_of::<T> as Builder<dyn Trainer> };
+        let entry = Entry { meta: self.meta(Kind::Trainer, &declared), default_config: default_section::<T::Config>, check: check_section::<T::Config>, build: build_trainer_of::<T> as Builder<dyn Trainer> };
         self.registry.trainers.insert(entry)
     }
 
     /// Registers pipeline type `T`.
     pub fn pipeline<T: Pipeline + FromConfig + 'static>(&mut self, declared: Declared) -> Result<(), RegistryError> {
-        let entry = Entry { meta: self.meta(Kind::Pipeline, &declared), default_config: default_section::<T::Config>, build: build_pipeline_of::<T> as Builder<dyn Pipeline> };
+        let entry = Entry { meta: self.meta(Kind::Pipeline, &declared), default_config: default_section::<T::Config>, check: check_section::<T::Config>, build: build_pipeline_of::<T> as Builder<dyn Pipeline> };
         self.registry.pipelines.insert(entry)
     }
 
     /// Registers dataset type `T`.
     pub fn dataset<T: Dataset + FromConfig + 'static>(&mut self, declared: Declared) -> Result<(), RegistryError> {
-        let entry = Entry { meta: self.meta(Kind::Dataset, &declared), default_config: default_section::<T::Config>, build: build_dataset_of::<T> as Builder<dyn Dataset> };
+        let entry = Entry { meta: self.meta(Kind::Dataset, &declared), default_config: default_section::<T::Config>, check: check_section::<T::Config>, build: build_dataset_of::<T> as Builder<dyn Dataset> };
         self.registry.datasets.insert(entry)
     }
 
     /// Registers metric type `T`.
     pub fn metric<T: Metric + FromConfig + 'static>(&mut self, declared: Declared) -> Result<(), RegistryError> {
-        let entry = Entry { meta: self.meta(Kind::Metric, &declared), default_config: default_section::<T::Config>, build: build_metric_of::<T> as Builder<dyn Metric> };
+        let entry = Entry { meta: self.meta(Kind::Metric, &declared), default_config: default_section::<T::Config>, check: check_section::<T::Config>, build: build_metric_of::<T> as Builder<dyn Metric> };
         self.registry.metrics.insert(entry)
     }
 
     /// Registers callback type `T` (built per run from the config's `callbacks:` list).
     pub fn callback<T: Callback + FromConfig + 'static>(&mut self, declared: Declared) -> Result<(), RegistryError> {
-        let entry = Entry { meta: self.meta(Kind::Callback, &declared), default_config: default_section::<T::Config>, build: build_callback_of::<T> as Builder<dyn Callback> };
+        let entry = Entry { meta: self.meta(Kind::Callback, &declared), default_config: default_section::<T::Config>, check: check_section::<T::Config>, build: build_callback_of::<T> as Builder<dyn Callback> };
         self.registry.callbacks.insert(entry)
     }
 
