@@ -25,6 +25,65 @@ pub enum Command {
     /// Inspect hook subscribers.
     #[command(subcommand)]
     Hooks(HooksCommand),
+    /// Train the model a config describes (Ctrl-C stops after the current step with a checkpoint).
+    Train(TrainArgs),
+    /// Show or validate a config.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// The config file and its overrides, shared by `train` and `config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Override a key: `--set training.epochs=3 --set optimizer.lr=1e-3` (values typed as YAML;
+    /// list items by index: `callbacks.0.patience=2`). Beats the file and its `_base_` chain.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Train this model instead (`--set model.name=NAME`; the file's model settings are dropped).
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
+}
+
+/// `frameworm train`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The run config (YAML; may inherit others through `_base_`).
+    #[arg(long, short, value_name = "CONFIG")]
+    pub config: std::path::PathBuf,
+    /// Overrides.
+    #[command(flatten)]
+    pub overrides: ConfigArgs,
+    /// Continue a run: `auto` (the newest run folder of this config's name) or a checkpoint,
+    /// checkpoints folder or run folder.
+    #[arg(long, value_name = "auto|PATH")]
+    pub resume: Option<String>,
+    /// No progress bar and no per-epoch lines (the bar is also off when stderr is not a terminal).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `frameworm config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the merged config (its `_base_` chain, overrides and every component's defaults).
+    Show {
+        /// The config file.
+        config: std::path::PathBuf,
+        /// Overrides.
+        #[command(flatten)]
+        overrides: ConfigArgs,
+        /// Print JSON instead of YAML.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a config against the registry; exits non-zero listing every problem with its file:line.
+    Validate {
+        /// The config file.
+        config: std::path::PathBuf,
+        /// Overrides.
+        #[command(flatten)]
+        overrides: ConfigArgs,
+    },
 }
 
 /// `--json` for scripts.

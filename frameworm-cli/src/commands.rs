@@ -5,13 +5,30 @@ use frameworm_core::{ComponentMeta, Kind, PluginInfo, Registry};
 use serde::Serialize;
 
 use crate::RegisterFn;
-use crate::args::{Cli, Command, HooksCommand, PluginsCommand};
+use std::process::ExitCode;
+
+use crate::args::{Cli, Command, ConfigCommand, HooksCommand, PluginsCommand};
 use crate::table;
 
 /// Runs one parsed command line.
-pub fn dispatch(cli: Cli, register: RegisterFn) -> Result<()> {
+pub fn dispatch(cli: Cli, register: RegisterFn) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Train(args) => return crate::train::train(args, &cli.disable_plugin, register),
+        Command::Config(ConfigCommand::Show { config, overrides, json }) => {
+            crate::train::config_show(config, overrides, &cli.disable_plugin, register, *json)?
+        }
+        Command::Config(ConfigCommand::Validate { config, overrides }) => {
+            crate::train::config_validate(config, overrides, &cli.disable_plugin, register)?
+        }
+        _ => other(&cli, register)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn other(cli: &Cli, register: RegisterFn) -> Result<()> {
     let registry = || Registry::build(register, &cli.disable_plugin).context("cannot build the plugin registry");
     match &cli.command {
+        Command::Train(_) | Command::Config(_) => unreachable!("dispatched above"),
         Command::Plugins(PluginsCommand::List { verbose, json }) => plugins_list(&registry()?, *verbose, *json),
         Command::Plugins(PluginsCommand::Info { name, json }) => plugins_info(&registry()?, name, *json),
         Command::Plugins(PluginsCommand::Search { query, json }) => plugins_search(&registry()?, query, *json),

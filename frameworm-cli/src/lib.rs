@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod table;
+mod train;
 
 use std::process::ExitCode;
 
@@ -20,7 +21,7 @@ pub type RegisterFn = fn(&mut Registrar) -> Result<(), RegistryError>;
 pub fn run(register: RegisterFn) -> ExitCode {
     let cli = Cli::parse();
     match commands::dispatch(cli, register) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE

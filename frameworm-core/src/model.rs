@@ -58,6 +58,13 @@ pub trait Model: Module + 'static {
 
     /// The loss (and metrics) of a batch.
     fn compute_loss(&self, batch: &Batch) -> LossOutput;
+
+    /// The model's reconstruction of `images` (same shape, values in `[0, 1]`), for models that
+    /// make images; metric plugins compare it with the real images. `None`: the model makes none.
+    fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>> {
+        let _ = images;
+        None
+    }
 }
 
 /// A type-erased model: everything the engine needs, with no generic parameter.
@@ -66,6 +73,12 @@ pub trait DynModel: Send {
     fn compute_loss(&self, batch: &Batch) -> LossOutput;
     /// The loss of a batch without autodiff tracking (validation).
     fn compute_loss_inference(&self, batch: &Batch) -> LossOutput;
+    /// A copy of the model without autodiff tracking, for a whole validation pass.
+    fn inference(&self) -> Box<dyn DynModel>;
+    /// See [`Model::reconstruction`].
+    fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>>;
+    /// `sum + more` per parameter (gradient accumulation).
+    fn add_gradients(&self, sum: GradientsParams, more: GradientsParams) -> GradientsParams;
     /// Backpropagates `loss` and collects the gradients of this model's parameters.
     fn gradients(&self, loss: &Tensor<1>) -> GradientsParams;
     /// Applies `grads` with `optimizer` at learning rate `lr`.
@@ -107,6 +120,21 @@ impl<M: Model> DynModel for ModelSlot<M> {
         self.model().valid().compute_loss(batch)
     }
 
+    fn inference(&self) -> Box<dyn DynModel> {
+        erase(self.model().valid())
+    }
+
+    fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>> {
+        self.model().reconstruction(images)
+    }
+
+    fn add_gradients(&self, sum: GradientsParams, more: GradientsParams) -> GradientsParams {
+        let mut accumulator = burn::optim::GradientsAccumulator::<M>::new();
+        accumulator.accumulate(self.model(), sum);
+        accumulator.accumulate(self.model(), more);
+        accumulator.grads()
+    }
+
     fn gradients(&self, loss: &Tensor<1>) -> GradientsParams {
         GradientsParams::from_grads(loss.backward(), self.model())
     }
@@ -132,17 +160,16 @@ impl<M: Model> DynModel for ModelSlot<M> {
     }
 
     fn load(&mut self, path: &Path) -> Result<(), ComponentError> {
-        let model = self.0.take().expect("model slot is refilled after every step");
-        let backup = model.clone();
-        match model.try_load_file(path) {
-            Ok(model) => {
+        let model = self.model().clone();
+        // A damaged file must give an error, never take the run down: burn may panic on one.
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.try_load_file(path)));
+        match loaded {
+            Ok(Ok(model)) => {
                 self.0 = Some(model);
                 Ok(())
             }
-            Err(error) => {
-                self.0 = Some(backup);
-                Err(ComponentError::Invalid(format!("{}: cannot load model: {error}", path.display())))
-            }
+            Ok(Err(error)) => Err(ComponentError::Invalid(format!("cannot load model: {error}"))),
+            Err(_) => Err(ComponentError::Invalid("cannot load model: the file is damaged".into())),
         }
     }
 

@@ -17,6 +17,8 @@ pub struct StepContext<'a> {
     pub optimizer: &'a mut ModuleOptimizer,
     /// The learning rate for this step.
     pub lr: f64,
+    /// Whether this is the epoch's last batch (a trainer accumulating gradients steps here).
+    pub last_batch: bool,
     /// The hook registry.
     pub hooks: &'a mut HookRegistry,
     /// Epoch, step and stop state shared with hooks.

@@ -180,12 +180,17 @@ fn load_chain(path: &Path, stack: &mut Vec<(PathBuf, PathBuf)>, sources: &mut Ve
     Ok(merged)
 }
 
-/// Deep-merges `overlay` into `base`: maps key by key, everything else replaced; a map whose
-/// `name` differs from the base's replaces it whole.
+/// Deep-merges `overlay` into `base`: maps key by key, everything else replaced; a section
+/// (below the top level, where `name` is the run's name) whose `name` differs from the base's
+/// replaces it whole.
 pub fn merge(base: &mut Value, overlay: Value) {
+    merge_at(base, overlay, 0);
+}
+
+fn merge_at(base: &mut Value, overlay: Value, depth: usize) {
     match (base, overlay) {
         (Value::Mapping(base), Value::Mapping(overlay)) => {
-            let renamed = match (base.get("name"), overlay.get("name")) {
+            let renamed = depth > 0 && match (base.get("name"), overlay.get("name")) {
                 (Some(old), Some(new)) => old != new,
                 _ => false,
             };
@@ -195,7 +200,7 @@ pub fn merge(base: &mut Value, overlay: Value) {
             }
             for (key, value) in overlay {
                 match base.get_mut(&key) {
-                    Some(existing) => merge(existing, value),
+                    Some(existing) => merge_at(existing, value, depth + 1),
                     None => {
                         base.insert(key, value);
                     }
@@ -220,7 +225,7 @@ fn set_path(root: &mut Value, path: &str, value: Value) -> Result<(), String> {
             Value::Mapping(map) => {
                 if last {
                     let key = Value::String(segment.to_string());
-                    if *segment == "name" && map.get("name").is_some_and(|old| *old != value) {
+                    if depth > 0 && *segment == "name" && map.get("name").is_some_and(|old| *old != value) {
                         // A new component: drop the old one's keys (see the module doc).
                         map.clear();
                     }
@@ -291,10 +296,11 @@ mod tests {
             Override::parse("model.hidden=[32, 16]").unwrap(),
             Override::parse("callbacks.0.patience=4").unwrap(),
             Override::parse("name=run one").unwrap(),
+            Override::parse("name=run two").unwrap(),
         ];
         let config = LayeredConfig::load(&path, &overrides).unwrap();
         let expected = yaml(
-            "training: {epochs: 3}\noptimizer: {name: adam, lr: 0.001}\ncallbacks: [{name: a, patience: 4}]\ndata: {shuffle: false}\nmodel: {hidden: [32, 16]}\nname: run one\n",
+            "training: {epochs: 3}\noptimizer: {name: adam, lr: 0.001}\ncallbacks: [{name: a, patience: 4}]\ndata: {shuffle: false}\nmodel: {hidden: [32, 16]}\nname: run two\n",
         );
         assert_eq!(config.value, expected);
         assert_eq!(config.locate("training.epochs"), "--set training.epochs=3");

@@ -1,0 +1,312 @@
+//! Checkpoints: the model (burnpack via burn-store), the optimizer's and the scheduler's
+//! records (burnpack), and `state.json` (epoch, step, position in the epoch, seed, running
+//! epoch sums, best metric, callback states).
+//!
+//! Each checkpoint is a folder `checkpoints/step-<N>/`, written complete under a temporary name,
+//! fsynced, then renamed into place; `checkpoints/latest` and `checkpoints/best` are links to
+//! such folders, swapped atomically by renaming a new link over the old. A write interrupted at
+//! any point leaves the previous checkpoint and links intact. Folders no link points to are
+//! removed after the links move.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use burn::optim::ModuleOptimizer;
+use burn::optim::lr_scheduler::LrSchedulerRecord;
+use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use burn::tensor::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::hooks::Metrics;
+use crate::model::DynModel;
+
+const STATE_FILE: &str = "state.json";
+const MODEL_FILE: &str = "model.bpk";
+const OPTIMIZER_FILE: &str = "optimizer.bpk";
+const SCHEDULER_FILE: &str = "scheduler.bpk";
+const FORMAT: u32 = 1;
+
+/// A checkpoint could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// A file system operation failed.
+    #[error("{path}: {action}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// What was being done.
+        action: &'static str,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// Nothing that looks like a checkpoint at the given path.
+    #[error("{0}: no checkpoint here (expected a checkpoint folder with state.json, a run folder, or its checkpoints folder)")]
+    NotFound(PathBuf),
+    /// The checkpoint is damaged or not a Frameworm checkpoint.
+    #[error("{path}: corrupt checkpoint: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The checkpoint holds another model.
+    #[error("{path}: the checkpoint holds model `{found}` ({found_type}), but this run trains `{expected}` ({expected_type})")]
+    OtherModel {
+        /// The checkpoint folder.
+        path: PathBuf,
+        /// The checkpoint's model name.
+        found: String,
+        /// Its Rust type.
+        found_type: String,
+        /// This run's model name.
+        expected: String,
+        /// Its Rust type.
+        expected_type: String,
+    },
+}
+
+fn io<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> CheckpointError + 'a {
+    move |source| CheckpointError::Io { path: path.to_path_buf(), action, source }
+}
+
+/// The best value so far of the monitored metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Best {
+    /// The metric.
+    pub metric: String,
+    /// Its best value.
+    pub value: f64,
+    /// The epoch (1-based) it was reached in.
+    pub epoch: usize,
+}
+
+/// Everything but the tensors.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckpointState {
+    /// The checkpoint format version.
+    pub format: u32,
+    /// The Frameworm version that wrote it.
+    pub frameworm_version: String,
+    /// The model's component name.
+    pub model: String,
+    /// The model's Rust type.
+    pub model_type: String,
+    /// The epoch (0-based) training resumes in.
+    pub epoch: usize,
+    /// The batch of that epoch training resumes at (0: the epoch's start).
+    pub next_batch: usize,
+    /// Steps taken so far.
+    pub step: u64,
+    /// The run's seed (shuffles and noise are derived from it, the epoch and the step).
+    pub seed: u64,
+    /// Running sums of the current epoch's training metrics: (sum × items, items).
+    pub epoch_sums: BTreeMap<String, (f64, f64)>,
+    /// The last finished epoch's metrics.
+    pub metrics: Metrics,
+    /// The best monitored value so far.
+    pub best: Option<Best>,
+    /// Callback states, keyed `plugin::name`.
+    pub callbacks: BTreeMap<String, serde_json::Value>,
+}
+
+impl CheckpointState {
+    /// A state for the current format and version.
+    pub fn new(model: &str, model_type: &str, seed: u64) -> CheckpointState {
+        CheckpointState {
+            format: FORMAT,
+            frameworm_version: crate::VERSION.to_string(),
+            model: model.to_string(),
+            model_type: model_type.to_string(),
+            epoch: 0,
+            next_batch: 0,
+            step: 0,
+            seed,
+            epoch_sums: BTreeMap::new(),
+            metrics: Metrics::new(),
+            best: None,
+            callbacks: BTreeMap::new(),
+        }
+    }
+}
+
+/// Writes `bytes` to `path` and flushes them to disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
+    let mut file = File::create(path).map_err(io(path, "cannot create"))?;
+    file.write_all(bytes).map_err(io(path, "cannot write"))?;
+    file.sync_all().map_err(io(path, "cannot flush to disk"))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), CheckpointError> {
+    // Directory fsync makes renames durable; some file systems refuse it, which is harmless.
+    if let Ok(handle) = File::open(dir) {
+        let _ = handle.sync_all();
+    }
+    Ok(())
+}
+
+/// Writes a checkpoint folder `checkpoints/<name>` atomically and returns its path.
+pub fn write(
+    checkpoints: &Path,
+    name: &str,
+    model: &dyn DynModel,
+    optimizer: &ModuleOptimizer,
+    scheduler: &ModuleLrScheduler,
+    state: &CheckpointState,
+) -> Result<PathBuf, CheckpointError> {
+    fs::create_dir_all(checkpoints).map_err(io(checkpoints, "cannot create folder"))?;
+    let temporary = checkpoints.join(format!(".tmp-{name}-{}", std::process::id()));
+    if temporary.exists() {
+        fs::remove_dir_all(&temporary).map_err(io(&temporary, "cannot remove stale temporary folder"))?;
+    }
+    fs::create_dir(&temporary).map_err(io(&temporary, "cannot create folder"))?;
+
+    let model_path = temporary.join(MODEL_FILE);
+    model.save(&model_path).map_err(|error| CheckpointError::Io {
+        path: model_path.clone(),
+        action: "cannot save model",
+        source: std::io::Error::other(error.to_string()),
+    })?;
+    File::open(&model_path).and_then(|f| f.sync_all()).map_err(io(&model_path, "cannot flush to disk"))?;
+    let record_error = |path: PathBuf| move |error: burn::store::RecordError| CheckpointError::Io {
+        path,
+        action: "cannot serialise",
+        source: std::io::Error::other(error.to_string()),
+    };
+    let optimizer_path = temporary.join(OPTIMIZER_FILE);
+    let bytes = optimizer.into_bytes().map_err(record_error(optimizer_path.clone()))?;
+    write_synced(&optimizer_path, &bytes)?;
+    let scheduler_path = temporary.join(SCHEDULER_FILE);
+    let bytes = scheduler.to_record().into_bytes().map_err(record_error(scheduler_path.clone()))?;
+    write_synced(&scheduler_path, &bytes)?;
+    let state_path = temporary.join(STATE_FILE);
+    let json = serde_json::to_vec_pretty(state).expect("checkpoint state serialises");
+    write_synced(&state_path, &json)?;
+    sync_dir(&temporary)?;
+
+    let target = checkpoints.join(name);
+    if target.exists() {
+        // Same step written again (e.g. the final checkpoint): move the old one aside first.
+        let old = checkpoints.join(format!(".old-{name}-{}", std::process::id()));
+        fs::rename(&target, &old).map_err(io(&target, "cannot move aside"))?;
+        fs::rename(&temporary, &target).map_err(io(&target, "cannot rename into place"))?;
+        let _ = fs::remove_dir_all(&old);
+    } else {
+        fs::rename(&temporary, &target).map_err(io(&target, "cannot rename into place"))?;
+    }
+    sync_dir(checkpoints)?;
+    Ok(target)
+}
+
+/// Points `checkpoints/<link>` (`latest`, `best`) at checkpoint folder `name`, atomically.
+pub fn set_link(checkpoints: &Path, link: &str, name: &str) -> Result<(), CheckpointError> {
+    let temporary = checkpoints.join(format!(".tmp-{link}-{}", std::process::id()));
+    let _ = fs::remove_file(&temporary);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(name, &temporary).map_err(io(&temporary, "cannot create link"))?;
+    #[cfg(not(unix))]
+    write_synced(&temporary, name.as_bytes())?;
+    let path = checkpoints.join(link);
+    fs::rename(&temporary, &path).map_err(io(&path, "cannot replace link"))?;
+    sync_dir(checkpoints)
+}
+
+/// The folder `checkpoints/<link>` points to, if any.
+pub fn follow_link(checkpoints: &Path, link: &str) -> Option<PathBuf> {
+    let path = checkpoints.join(link);
+    let target = fs::read_link(&path).ok().or_else(|| fs::read_to_string(&path).ok().map(|s| PathBuf::from(s.trim())))?;
+    let full = checkpoints.join(target);
+    full.join(STATE_FILE).is_file().then_some(full)
+}
+
+/// Removes checkpoint folders no link points to, and stale temporaries.
+pub fn prune(checkpoints: &Path) {
+    let keep: Vec<PathBuf> = ["latest", "best"].iter().filter_map(|link| follow_link(checkpoints, link)).collect();
+    let Ok(entries) = fs::read_dir(checkpoints) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stale = name.starts_with("step-") && path.is_dir() && !keep.iter().any(|k| k.file_name() == path.file_name());
+        let own_temporary = name.starts_with(".tmp-") && name.ends_with(&format!("-{}", std::process::id()));
+        if stale || (own_temporary && path.is_dir()) {
+            let _ = fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// The checkpoint folder `path` designates: a checkpoint folder, a `checkpoints` folder (its
+/// `latest`), or a run folder (its `checkpoints/latest`).
+pub fn resolve(path: &Path) -> Result<PathBuf, CheckpointError> {
+    if path.join(STATE_FILE).is_file() {
+        return Ok(path.to_path_buf());
+    }
+    if let Some(found) = follow_link(path, "latest") {
+        return Ok(found);
+    }
+    if let Some(found) = follow_link(&path.join("checkpoints"), "latest") {
+        return Ok(found);
+    }
+    Err(CheckpointError::NotFound(path.to_path_buf()))
+}
+
+/// Reads `state.json` of checkpoint folder `dir`.
+pub fn read_state(dir: &Path) -> Result<CheckpointState, CheckpointError> {
+    let path = dir.join(STATE_FILE);
+    let text = fs::read(&path).map_err(io(&path, "cannot read"))?;
+    let state: CheckpointState =
+        serde_json::from_slice(&text).map_err(|error| CheckpointError::Corrupt { path: path.clone(), reason: error.to_string() })?;
+    if state.format != FORMAT {
+        return Err(CheckpointError::Corrupt {
+            path,
+            reason: format!("format {} is not the supported format {FORMAT}", state.format),
+        });
+    }
+    Ok(state)
+}
+
+/// Restores model, optimizer and scheduler from checkpoint folder `dir` whose state is `state`.
+/// On error nothing is changed.
+pub fn restore(
+    dir: &Path,
+    state: &CheckpointState,
+    model_name: &str,
+    model: &mut dyn DynModel,
+    optimizer: &mut ModuleOptimizer,
+    scheduler: &mut ModuleLrScheduler,
+) -> Result<(), CheckpointError> {
+    if state.model_type != model.type_name() {
+        return Err(CheckpointError::OtherModel {
+            path: dir.to_path_buf(),
+            found: state.model.clone(),
+            found_type: state.model_type.clone(),
+            expected: model_name.to_string(),
+            expected_type: model.type_name().to_string(),
+        });
+    }
+    let read = |file: &str| {
+        let path = dir.join(file);
+        fs::read(&path).map_err(io(&path, "cannot read")).map(|bytes| (path, bytes))
+    };
+    let corrupt = |path: &Path, error: &dyn std::fmt::Display| CheckpointError::Corrupt { path: path.to_path_buf(), reason: error.to_string() };
+    let (optimizer_path, optimizer_bytes) = read(OPTIMIZER_FILE)?;
+    let (scheduler_path, scheduler_bytes) = read(SCHEDULER_FILE)?;
+    let new_optimizer = optimizer
+        .clone()
+        .from_bytes(Bytes::from_bytes_vec(optimizer_bytes))
+        .map_err(|e| corrupt(&optimizer_path, &e))?;
+    let record = LrSchedulerRecord::from_bytes(Bytes::from_bytes_vec(scheduler_bytes)).map_err(|e| corrupt(&scheduler_path, &e))?;
+    let model_path = dir.join(MODEL_FILE);
+    if !model_path.is_file() {
+        return Err(CheckpointError::Io {
+            path: model_path,
+            action: "cannot read",
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        });
+    }
+    model.load(&model_path).map_err(|e| corrupt(&model_path, &e))?;
+    *optimizer = new_optimizer;
+    *scheduler = scheduler.clone().load_record(record);
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! The run folder `runs/<name>-<timestamp>/`: the resolved `config.yaml`, `metrics.csv` (one row
+//! per epoch, one column per metric), `metrics.jsonl` (one object per logged step) and
+//! `checkpoints/`.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::hooks::Metrics;
+
+/// A run folder could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {action}: {source}")]
+pub struct RunDirError {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// What was being done.
+    pub action: &'static str,
+    /// Why it failed.
+    pub source: std::io::Error,
+}
+
+fn io<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> RunDirError + 'a {
+    move |source| RunDirError { path: path.to_path_buf(), action, source }
+}
+
+/// Creates a fresh run folder `<output>/<name>-<YYYYmmdd-HHMMSS>` (suffixed `-2`, `-3`, … if taken).
+pub fn create(output: &Path, name: &str) -> Result<PathBuf, RunDirError> {
+    fs::create_dir_all(output).map_err(io(output, "cannot create output folder"))?;
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    for attempt in 1.. {
+        let folder = if attempt == 1 { format!("{name}-{stamp}") } else { format!("{name}-{stamp}-{attempt}") };
+        let path = output.join(folder);
+        match fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(error) => return Err(io(&path, "cannot create run folder")(error)),
+        }
+    }
+    unreachable!("the attempt counter is unbounded")
+}
+
+/// The newest run folder of run `name` under `output` that holds a checkpoint.
+pub fn latest_with_checkpoint(output: &Path, name: &str) -> Option<PathBuf> {
+    let prefix = format!("{name}-");
+    let mut candidates: Vec<PathBuf> = fs::read_dir(output)
+        .ok()?
+        .flatten()
+        .filter(|entry| {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            file.strip_prefix(&prefix).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .map(|entry| entry.path())
+        .filter(|path| super::checkpoint::follow_link(&path.join("checkpoints"), "latest").is_some())
+        .collect();
+    // Folder names end in a sortable timestamp; modification time breaks ties.
+    candidates.sort_by_key(|path| (path.file_name().map(|n| n.to_os_string()), fs::metadata(path).and_then(|m| m.modified()).ok()));
+    candidates.pop()
+}
+
+/// Writes `text` to `path` atomically (temporary file, flush, rename).
+pub fn write_atomic(path: &Path, text: &[u8]) -> Result<(), RunDirError> {
+    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
+    let mut file = File::create(&temporary).map_err(io(&temporary, "cannot create"))?;
+    file.write_all(text).map_err(io(&temporary, "cannot write"))?;
+    file.sync_all().map_err(io(&temporary, "cannot flush to disk"))?;
+    fs::rename(&temporary, path).map_err(io(path, "cannot rename into place"))
+}
+
+/// Appends rows to `metrics.csv` and `metrics.jsonl`.
+pub struct MetricsLog {
+    csv_path: PathBuf,
+    columns: Vec<String>,
+    csv: BufWriter<File>,
+    jsonl_path: PathBuf,
+    jsonl: BufWriter<File>,
+}
+
+impl MetricsLog {
+    /// Opens the logs of `run_dir` with metric columns `columns`. When resuming at `step` after
+    /// `epochs` finished epochs, rows written after that point (by a run that died before its
+    /// next checkpoint) are dropped first, so the logs read as one uninterrupted run.
+    pub fn open(run_dir: &Path, columns: Vec<String>, resume: Option<(usize, u64)>) -> Result<MetricsLog, RunDirError> {
+        let csv_path = run_dir.join("metrics.csv");
+        let jsonl_path = run_dir.join("metrics.jsonl");
+        let mut columns = columns;
+        if let Some((epochs, step)) = resume {
+            if let Some(header) = keep_rows(&csv_path, |line| first_field(line).is_some_and(|epoch| epoch <= epochs as u64))? {
+                // Keep the original column order so old and new rows line up.
+                columns = header.split(',').skip(2).map(str::to_string).collect();
+            }
+            keep_rows(&jsonl_path, |line| json_step(line).is_some_and(|s| s <= step))?;
+        }
+        let new_csv = !csv_path.exists();
+        let csv_file = OpenOptions::new().create(true).append(true).open(&csv_path).map_err(io(&csv_path, "cannot open"))?;
+        let mut csv = BufWriter::new(csv_file);
+        if new_csv {
+            writeln!(csv, "epoch,step,{}", columns.join(",")).map_err(io(&csv_path, "cannot write"))?;
+        }
+        let jsonl_file = OpenOptions::new().create(true).append(true).open(&jsonl_path).map_err(io(&jsonl_path, "cannot open"))?;
+        Ok(MetricsLog { csv_path, columns, csv, jsonl_path, jsonl: BufWriter::new(jsonl_file) })
+    }
+
+    /// One epoch row; metrics without a column are ignored, columns without a value left empty.
+    pub fn epoch(&mut self, epoch: usize, step: u64, metrics: &Metrics) -> Result<(), RunDirError> {
+        let values: Vec<String> = self.columns.iter().map(|c| metrics.get(c).map(|v| format!("{v}")).unwrap_or_default()).collect();
+        writeln!(self.csv, "{epoch},{step},{}", values.join(",")).map_err(io(&self.csv_path, "cannot write"))?;
+        self.flush()
+    }
+
+    /// One step row.
+    pub fn step(&mut self, row: &serde_json::Value) -> Result<(), RunDirError> {
+        serde_json::to_writer(&mut self.jsonl, row).map_err(|e| io(&self.jsonl_path, "cannot write")(e.into()))?;
+        self.jsonl.write_all(b"\n").map_err(io(&self.jsonl_path, "cannot write"))
+    }
+
+    /// Flushes both files.
+    pub fn flush(&mut self) -> Result<(), RunDirError> {
+        self.csv.flush().map_err(io(&self.csv_path, "cannot write"))?;
+        self.jsonl.flush().map_err(io(&self.jsonl_path, "cannot write"))
+    }
+}
+
+fn first_field(line: &str) -> Option<u64> {
+    line.split(',').next()?.parse().ok()
+}
+
+fn json_step(line: &str) -> Option<u64> {
+    serde_json::from_str::<serde_json::Value>(line).ok()?.get("step")?.as_u64()
+}
+
+/// Rewrites `path` keeping its first line (returned) and the other lines `keep` accepts.
+fn keep_rows(path: &Path, keep: impl Fn(&str) -> bool) -> Result<Option<String>, RunDirError> {
+    let Ok(file) = File::open(path) else { return Ok(None) };
+    let mut lines = BufReader::new(file).lines();
+    let mut out = String::new();
+    let header = match lines.next() {
+        Some(line) => line.map_err(io(path, "cannot read"))?,
+        None => return Ok(None),
+    };
+    let is_csv = path.extension().is_some_and(|e| e == "csv");
+    if is_csv || keep(&header) {
+        out.push_str(&header);
+        out.push('\n');
+    }
+    for line in lines {
+        let line = line.map_err(io(path, "cannot read"))?;
+        if keep(&line) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    write_atomic(path, out.as_bytes())?;
+    Ok(is_csv.then_some(header))
+}
