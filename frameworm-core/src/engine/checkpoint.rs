@@ -310,3 +310,109 @@ pub fn restore(
     *scheduler = scheduler.clone().load_record(record);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::{Batch, DataInfo};
+    use crate::error::ComponentError;
+    use crate::model::{LossOutput, Model, erase};
+    use burn::module::Module;
+    use burn::nn::{Linear, LinearConfig};
+    use burn::optim::AdamConfig;
+    use burn::optim::lr_scheduler::constant::ConstantLr;
+    use burn::tensor::{Device, Tensor};
+
+    #[derive(Module, Debug)]
+    struct Small {
+        layer: Linear,
+    }
+
+    #[derive(Module, Debug)]
+    struct Other {
+        layer: Linear,
+    }
+
+    macro_rules! model {
+        ($t:ident) => {
+            impl Model for $t {
+                type Config = ();
+                type Output = Tensor<2>;
+                fn new(_: &(), _: &DataInfo, device: &Device) -> Result<Self, ComponentError> {
+                    Ok($t { layer: LinearConfig::new(3, 2).init(device) })
+                }
+                fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+                    self.layer.forward(images.flatten(1, 3))
+                }
+                fn compute_loss(&self, batch: &Batch) -> LossOutput {
+                    LossOutput::new(self.forward(batch.images.clone()).mean().reshape([1]))
+                }
+            }
+        };
+    }
+    model!(Small);
+    model!(Other);
+
+    fn parts<M: Model<Config = ()>>() -> (Box<dyn DynModel>, ModuleOptimizer, ModuleLrScheduler) {
+        let info = DataInfo { channels: 1, height: 1, width: 3, num_classes: None };
+        let model = erase(M::new(&(), &info, &Device::default().autodiff()).unwrap());
+        (model, AdamConfig::new().init(), ModuleLrScheduler::new(ConstantLr::from(0.01)))
+    }
+
+    fn state_at(step: u64, model: &dyn DynModel) -> CheckpointState {
+        let mut state = CheckpointState::new("small", model.type_name(), 1);
+        state.step = step;
+        state
+    }
+
+    #[test]
+    fn an_interrupted_write_leaves_the_previous_checkpoint_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoints = dir.path().join("checkpoints");
+        let (model, optimizer, scheduler) = parts::<Small>();
+        write(&checkpoints, "step-00000001", &*model, &optimizer, &scheduler, &state_at(1, &*model)).unwrap();
+        set_link(&checkpoints, "latest", "step-00000001").unwrap();
+        // A writer killed mid-way leaves a half-written temporary folder and no rename.
+        let crashed = checkpoints.join(".tmp-step-00000002-1");
+        fs::create_dir(&crashed).unwrap();
+        fs::write(crashed.join(MODEL_FILE), b"half a mod").unwrap();
+        let found = resolve(dir.path()).unwrap();
+        assert_eq!(found, checkpoints.join("step-00000001"));
+        assert_eq!(read_state(&found).unwrap().step, 1);
+        // The next complete write moves `latest`; the old folder is pruned, `best` kept.
+        set_link(&checkpoints, "best", "step-00000001").unwrap();
+        write(&checkpoints, "step-00000003", &*model, &optimizer, &scheduler, &state_at(3, &*model)).unwrap();
+        set_link(&checkpoints, "latest", "step-00000003").unwrap();
+        prune(&checkpoints);
+        assert_eq!(read_state(&resolve(&checkpoints).unwrap()).unwrap().step, 3);
+        assert!(follow_link(&checkpoints, "best").is_some());
+        set_link(&checkpoints, "best", "step-00000003").unwrap();
+        prune(&checkpoints);
+        assert!(!checkpoints.join("step-00000001").exists());
+    }
+
+    #[test]
+    fn corrupt_files_and_other_models_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut model, mut optimizer, mut scheduler) = parts::<Small>();
+        let path = write(dir.path(), "step-00000001", &*model, &optimizer, &scheduler, &state_at(1, &*model)).unwrap();
+        let state = read_state(&path).unwrap();
+        restore(&path, &state, "small", &mut *model, &mut optimizer, &mut scheduler).unwrap();
+
+        let (mut other, mut other_optimizer, mut other_scheduler) = parts::<Other>();
+        let error = restore(&path, &state, "other", &mut *other, &mut other_optimizer, &mut other_scheduler).unwrap_err();
+        assert!(error.to_string().contains("holds model `small`"), "{error}");
+
+        let model_file = path.join(MODEL_FILE);
+        let bytes = fs::read(&model_file).unwrap();
+        fs::write(&model_file, &bytes[..bytes.len() / 2]).unwrap();
+        let error = restore(&path, &state, "small", &mut *model, &mut optimizer, &mut scheduler).unwrap_err();
+        assert!(matches!(error, CheckpointError::Corrupt { .. }), "{error}");
+        assert!(error.to_string().contains("model.bpk: corrupt checkpoint"), "{error}");
+
+        fs::write(path.join(STATE_FILE), b"{ not json").unwrap();
+        let error = read_state(&path).unwrap_err().to_string();
+        assert!(error.contains("state.json: corrupt checkpoint"), "{error}");
+        assert!(matches!(resolve(&dir.path().join("nowhere")), Err(CheckpointError::NotFound(_))));
+    }
+}

@@ -1,0 +1,139 @@
+//! The engine with the `default` trainer fires every hook in the documented order: 2 epochs × 3
+//! batches with validation, checked event by event.
+
+use std::sync::{Arc, Mutex};
+
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::{Device, Tensor};
+use frameworm_core::config::{Config, LayeredConfig};
+use frameworm_core::engine::{self, Outcome, TrainOptions};
+use frameworm_core::{
+    Batch, ComponentError, DataInfo, Dataset, Declared, FromConfig, Hook, HookEvent, LossOutput, Model, PluginInfo, PluginOrigin,
+    Registrar, Registry, RegistryError, Sample,
+};
+use frameworm_plugin_default_trainer::DefaultTrainer;
+
+#[derive(Module, Debug)]
+struct Tiny {
+    layer: Linear,
+}
+
+impl Model for Tiny {
+    type Config = ();
+    type Output = Tensor<2>;
+    fn new(_: &(), data: &DataInfo, device: &Device) -> Result<Self, ComponentError> {
+        Ok(Tiny { layer: LinearConfig::new(data.item_len(), 2).init(device) })
+    }
+    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.layer.forward(images.flatten(1, 3))
+    }
+    fn compute_loss(&self, batch: &Batch) -> LossOutput {
+        let logits = self.forward(batch.images.clone());
+        let labels = batch.labels.clone().expect("labelled");
+        LossOutput::new(CrossEntropyLossConfig::new().init(&logits.device()).forward(logits, labels))
+    }
+}
+
+/// 8 items: 6 train (3 batches of 2) and 2 held out.
+struct Eight;
+
+impl FromConfig for Eight {
+    type Config = ();
+    fn from_config(_: ()) -> Result<Self, ComponentError> {
+        Ok(Eight)
+    }
+}
+
+impl Dataset for Eight {
+    fn len(&self) -> usize {
+        8
+    }
+    fn get(&self, index: usize) -> Result<Sample, ComponentError> {
+        Ok(Sample { pixels: vec![index as f32 / 8.0; 4], shape: [1, 2, 2], label: Some(index % 2) })
+    }
+    fn info(&self) -> DataInfo {
+        DataInfo { channels: 1, height: 2, width: 2, num_classes: Some(2) }
+    }
+}
+
+static PARTS: PluginInfo = PluginInfo {
+    name: "parts",
+    version: "0.1.0",
+    author: "",
+    description: "test components",
+    manifest: "tests/hook_sequence.rs",
+    package: "test",
+    origin: PluginOrigin::Workspace,
+    dependencies: &[],
+    hooks: &Hook::ALL,
+    provides: &[],
+};
+
+fn declared(name: &'static str) -> Declared {
+    Declared { name, type_name: name, manifest: "tests/hook_sequence.rs", description: "", tags: &[] }
+}
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+fn log() -> &'static Log {
+    static LOG: std::sync::OnceLock<Log> = std::sync::OnceLock::new();
+    LOG.get_or_init(Log::default)
+}
+
+fn register(registrar: &mut Registrar) -> Result<(), RegistryError> {
+    let mut plugin = registrar.plugin(&PARTS)?.expect("enabled");
+    plugin.model::<Tiny>(declared("tiny"))?;
+    plugin.dataset::<Eight>(declared("eight"))?;
+    plugin.trainer::<DefaultTrainer>(declared("default"))?;
+    for hook in Hook::ALL {
+        plugin.on(hook, "recorder", 0, move |ctx, event| {
+            let detail = match event {
+                HookEvent::EpochEnd(metrics) | HookEvent::ValidationEnd(metrics) => {
+                    format!("({})", metrics.keys().cloned().collect::<Vec<_>>().join(","))
+                }
+                HookEvent::BackwardBegin(loss) | HookEvent::BatchEnd(loss) => {
+                    assert!(loss.value().is_finite());
+                    String::new()
+                }
+                _ => String::new(),
+            };
+            log().lock().unwrap().push(format!("{}{detail}@{}.{}", event.hook(), ctx.epoch, ctx.batch_idx));
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+#[test]
+fn two_epochs_of_three_batches_fire_every_hook_in_order() {
+    let output = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        "model: tiny\ndataset: eight\ndata: {{batch_size: 2, val_split: 0.25}}\ntraining: {{epochs: 2}}\noutput_dir: {}\n",
+        output.path().display()
+    );
+    let layers = LayeredConfig::from_value("test.yaml".as_ref(), serde_yaml::from_str(&yaml).unwrap());
+    let config = Config::from_layers(layers).unwrap();
+    let mut registry = Registry::build(register, &[]).unwrap();
+    let options = TrainOptions { device: Device::default(), quiet: true, resume: None, interrupt: None };
+    let report = engine::train(&mut registry, &config, options).unwrap();
+    assert_eq!(report.outcome, Outcome::Completed);
+    assert_eq!(report.steps, 6);
+
+    let mut expected = vec!["on_train_begin@0.0".to_string()];
+    for epoch in 0..2 {
+        expected.push(format!("on_epoch_begin@{epoch}.{}", if epoch == 0 { 0 } else { 2 }));
+        for batch in 0..3 {
+            for hook in ["on_batch_begin", "on_backward_begin", "on_backward_end", "on_optimizer_step", "on_batch_end"] {
+                expected.push(format!("{hook}@{epoch}.{batch}"));
+            }
+        }
+        expected.push(format!("on_validation_begin@{epoch}.2"));
+        expected.push(format!("on_validation_end(val_loss)@{epoch}.2"));
+        expected.push(format!("on_epoch_end(loss,lr,val_loss)@{epoch}.2"));
+        expected.push(format!("on_checkpoint_save@{epoch}.2"));
+    }
+    expected.push("on_train_end@1.2".to_string());
+    assert_eq!(*log().lock().unwrap(), expected);
+}
