@@ -108,10 +108,11 @@ impl MetricsLog {
         self.flush()
     }
 
-    /// One step row.
+    /// One step row, flushed so `tail -f metrics.jsonl` follows the run.
     pub fn step(&mut self, row: &serde_json::Value) -> Result<(), RunDirError> {
         serde_json::to_writer(&mut self.jsonl, row).map_err(|e| io(&self.jsonl_path, "cannot write")(e.into()))?;
-        self.jsonl.write_all(b"\n").map_err(io(&self.jsonl_path, "cannot write"))
+        self.jsonl.write_all(b"\n").map_err(io(&self.jsonl_path, "cannot write"))?;
+        self.jsonl.flush().map_err(io(&self.jsonl_path, "cannot write"))
     }
 
     /// Flushes both files.

@@ -1,0 +1,226 @@
+//! `frameworm train` end to end through the real binary on the embedded digits: the shipped
+//! configs learn, resume replays an uninterrupted run exactly, Ctrl-C leaves a resumable
+//! checkpoint, and bad configs fail before training with file:line messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn frameworm() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_frameworm"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+fn train(config: &str, output: &Path, extra: &[&str]) -> Output {
+    let mut command = frameworm();
+    command.args(["train", "--quiet", "--config", config, "--set"]).arg(format!("output_dir={}", output.display()));
+    for arg in extra {
+        command.arg(arg);
+    }
+    command.output().expect("the binary runs")
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+/// The only run folder under `output` whose name starts with `name`.
+fn run_dir(output: &Path, name: &str) -> PathBuf {
+    let found: Vec<PathBuf> = std::fs::read_dir(output)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(name))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    found[0].clone()
+}
+
+/// metrics.csv as (header, rows).
+fn csv(dir: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
+    let rows = lines.map(|l| l.split(',').map(|v| v.parse().unwrap_or(f64::NAN)).collect()).collect();
+    (header, rows)
+}
+
+fn column(dir: &Path, name: &str) -> Vec<f64> {
+    let (header, rows) = csv(dir);
+    let index = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {header:?}"));
+    rows.iter().map(|r| r[index]).collect()
+}
+
+fn step_losses(dir: &Path) -> Vec<(u64, f64)> {
+    std::fs::read_to_string(dir.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let row: serde_json::Value = serde_json::from_str(l).unwrap();
+            (row["step"].as_u64().unwrap(), row["loss"].as_f64().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn mlp_digits_reaches_90_percent_held_out_accuracy() {
+    let output = tempfile::tempdir().unwrap();
+    let run = train("configs/mlp-digits.yaml", output.path(), &[]);
+    assert!(run.status.success(), "{}", text(&run));
+    let dir = run_dir(output.path(), "mlp-digits-");
+    let accuracy = column(&dir, "val_accuracy");
+    assert!(*accuracy.last().unwrap() >= 0.90, "held-out accuracy {accuracy:?}");
+    assert!(dir.join("checkpoints/best/model.bpk").is_file() && dir.join("checkpoints/latest/state.json").is_file());
+    assert!(dir.join("config.yaml").is_file());
+    assert!(dir.join("metrics-logger/metrics/val_accuracy").is_file(), "metrics-logger wrote its files");
+}
+
+#[test]
+fn vae_digits_loss_falls_with_reconstruction_and_kl_reported() {
+    let output = tempfile::tempdir().unwrap();
+    let run = train("configs/vae-digits.yaml", output.path(), &["--set", "training.epochs=4"]);
+    assert!(run.status.success(), "{}", text(&run));
+    let dir = run_dir(output.path(), "vae-digits-");
+    let loss = column(&dir, "loss");
+    assert_eq!(loss.len(), 4);
+    assert!(loss[3] < loss[0] * 0.8, "loss should fall: {loss:?}");
+    for name in ["reconstruction", "kl", "val_loss", "val_reconstruction", "val_kl", "val_mae"] {
+        assert!(column(&dir, name).iter().all(|v| v.is_finite()), "{name}");
+    }
+}
+
+#[test]
+fn a_resumed_run_replays_the_uninterrupted_one_exactly() {
+    let output = tempfile::tempdir().unwrap();
+    let common = ["--set", "training.epochs=2", "--set", "callbacks=[]"];
+    let full = train("configs/vae-digits.yaml", output.path(), &[&common[..], &["--set", "name=full"]].concat());
+    assert!(full.status.success(), "{}", text(&full));
+    let part = train("configs/vae-digits.yaml", output.path(), &[&common[..], &["--set", "name=part", "--set", "training.max_steps=30"]].concat());
+    assert!(part.status.success(), "{}", text(&part));
+    assert!(text(&part).contains("resume with:"), "{}", text(&part));
+    let resumed = train("configs/vae-digits.yaml", output.path(), &[&common[..], &["--set", "name=part", "--resume", "auto"]].concat());
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    let (full_dir, part_dir) = (run_dir(output.path(), "full-"), run_dir(output.path(), "part-"));
+    let (a, b) = (step_losses(&full_dir), step_losses(&part_dir));
+    assert!(a.len() > 30 && a == b, "step losses differ:\n{a:?}\n{b:?}");
+    assert_eq!(csv(&full_dir).1.len(), 2);
+    assert_eq!(format!("{:?}", csv(&full_dir).1), format!("{:?}", csv(&part_dir).1), "epoch rows differ");
+}
+
+#[test]
+fn ctrl_c_writes_a_checkpoint_that_resumes() {
+    let output = tempfile::tempdir().unwrap();
+    let slow = ["--set", "data.batch_size=4", "--set", "callbacks=[]"];
+    let mut command = frameworm();
+    command
+        .args(["train", "--quiet", "--config", "configs/vae-digits.yaml", "--set", "name=interrupted"])
+        .args(slow)
+        .arg("--set")
+        .arg(format!("output_dir={}", output.path().display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().unwrap();
+    let started = Instant::now();
+    let jsonl = loop {
+        let found = std::fs::read_dir(output.path()).ok().and_then(|mut d| d.next()).and_then(|e| e.ok()).map(|e| e.path().join("metrics.jsonl"));
+        if let Some(path) = found
+            && std::fs::read_to_string(&path).is_ok_and(|t| t.lines().count() >= 3)
+        {
+            break path;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "training did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(130), "{all}");
+    assert!(all.contains("resume with:") && all.contains("--resume"), "{all}");
+    let dir = jsonl.parent().unwrap();
+    let state: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("checkpoints/latest/state.json")).unwrap()).unwrap();
+    let stopped_at = state["step"].as_u64().unwrap();
+    assert!(stopped_at >= 3 && state["epoch"].as_u64() == Some(0), "{state}");
+
+    // Resumed to the end of epoch 1, it matches an uninterrupted one-epoch run step for step.
+    let one_epoch = ["--set", "training.epochs=1"];
+    let resumed = train("configs/vae-digits.yaml", output.path(), &[&slow[..], &one_epoch, &["--set", "name=interrupted", "--resume", "auto"]].concat());
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    let straight = train("configs/vae-digits.yaml", output.path(), &[&slow[..], &one_epoch, &["--set", "name=straight"]].concat());
+    assert!(straight.status.success(), "{}", text(&straight));
+    assert_eq!(step_losses(dir), step_losses(&run_dir(output.path(), "straight-")));
+}
+
+fn validate(config: &Path, extra: &[&str]) -> (bool, String) {
+    let out = frameworm().arg("config").arg("validate").arg(config).args(extra).output().unwrap();
+    (out.status.success(), text(&out))
+}
+
+#[test]
+fn bad_configs_fail_before_training_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::canonicalize("configs/base.yaml").unwrap();
+    let write = |name: &str, body: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        path
+    };
+    let vae = write("vae.yaml", &format!("_base_: {}\nmodel:\n  name: vae\n  lattent_dim: 4\n", base.display()));
+    let (ok, message) = validate(&vae, &[]);
+    assert!(!ok);
+    assert!(message.contains("vae.yaml:4: unknown field `lattent_dim` in model.vae, did you mean `latent_dim`?"), "{message}");
+
+    let typo = write("typo.yaml", &format!("_base_: {}\nmodel:\n  name: vea\n", base.display()));
+    let (ok, message) = validate(&typo, &[]);
+    assert!(!ok && message.contains("typo.yaml:3: unknown model `vea`, did you mean `vae`?"), "{message}");
+
+    let (ok, message) = validate(&vae, &["--set", "model.lattent_dim=null", "--set", "training.epochs=many"]);
+    assert!(!ok && message.contains("--set training.epochs=many: `training.epochs`: invalid type: string \"many\""), "{message}");
+
+    let engine = write("engine.yaml", &format!("_base_: {}\nmodel: {{name: vae}}\ntraning:\n  epochs: 2\n", base.display()));
+    let (ok, message) = validate(&engine, &[]);
+    assert!(!ok && message.contains("engine.yaml:3: unknown field `traning` in the config, did you mean `training`?"), "{message}");
+
+    write("a.yaml", "_base_: b.yaml\n");
+    let b = write("b.yaml", "_base_: a.yaml\n");
+    let (ok, message) = validate(&b, &[]);
+    assert!(!ok && message.contains("`_base_` cycle:") && message.contains("b.yaml -> ") && message.contains("a.yaml -> "), "{message}");
+
+    // Monitoring a metric nobody produces fails before any run folder exists.
+    let output = dir.path().join("runs");
+    let run = train(
+        "configs/mlp-digits.yaml",
+        &output,
+        &["--set", "callbacks=[{name: early-stopping, monitor: val_acc}]"],
+    );
+    let message = text(&run);
+    assert!(!run.status.success() && message.contains("callback `early-stopping` monitors `val_acc`, which no component of this run produces, did you mean `val_accuracy`?"), "{message}");
+    assert!(!output.exists() || std::fs::read_dir(&output).unwrap().next().is_none(), "no run folder for a failed start");
+
+    // A checkpoint of another model is refused with both names.
+    let mlp = train("configs/mlp-digits.yaml", &output, &["--set", "training.epochs=1", "--set", "callbacks=[]"]);
+    assert!(mlp.status.success(), "{}", text(&mlp));
+    let checkpoint = run_dir(&output, "mlp-digits-").join("checkpoints/latest");
+    let other = train("configs/vae-digits.yaml", &output, &["--resume", checkpoint.to_str().unwrap()]);
+    let message = text(&other);
+    assert!(!other.status.success() && message.contains("holds model `mlp-classifier`") && message.contains("trains `vae`"), "{message}");
+
+    // A missing data folder names the file.
+    let missing = train("configs/mlp-digits.yaml", &output, &["--set", "dataset={name: mnist-idx, dir: /nonexistent/mnist}"]);
+    let message = text(&missing);
+    assert!(!missing.status.success() && message.contains("/nonexistent/mnist"), "{message}");
+}
+
+#[test]
+fn config_show_prints_the_merged_config_with_defaults_and_overrides() {
+    let out = frameworm().args(["config", "show", "configs/vae-digits.yaml", "--set", "optimizer.lr=5e-4", "--model", "mlp-classifier"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let shown: serde_yaml::Value = serde_yaml::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["model"]["name"], "mlp-classifier");
+    assert_eq!(shown["model"]["hidden"], serde_yaml::from_str::<serde_yaml::Value>("[128, 64]").unwrap(), "component defaults filled in");
+    assert!(shown["model"].get("latent_dim").is_none(), "the vae's keys are dropped with --model");
+    assert_eq!(shown["optimizer"]["lr"].as_f64(), Some(5e-4));
+    assert_eq!(shown["optimizer"]["grad_clip_norm"].as_f64(), Some(10.0), "the file beats its base");
+    assert_eq!(shown["data"]["batch_size"].as_u64(), Some(64), "the base is inherited");
+}
