@@ -260,7 +260,8 @@ mod tests {
     /// at which a stop was requested and its reason.
     fn run(callback: &mut EarlyStopping, first_epoch: usize, values: &[f64]) -> Option<(usize, String)> {
         for (offset, &value) in values.iter().enumerate() {
-            let mut ctx = HookContext { epoch: first_epoch + offset, ..HookContext::default() };
+            let mut ctx = HookContext::default();
+            ctx.epoch = first_epoch + offset;
             let metrics = Metrics::from([(callback.monitor.clone(), value), ("loss".into(), 1.0)]);
             callback.on_epoch_end(&mut ctx, &metrics).unwrap();
             if let Some(stop) = ctx.stop_requested() {
