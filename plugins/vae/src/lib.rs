@@ -347,25 +347,37 @@ mod tests {
         assert!((bce - 400.0).abs() < 1e-3, "{bce}");
     }
 
+    /// Binary bar images (horizontal or vertical stripes): learnable, and their BCE floor is 0.
+    fn bars(n: usize, device: &Device) -> Tensor<4> {
+        let values: Vec<f32> = (0..n * 64)
+            .map(|i| {
+                let (item, row, col) = (i / 64, (i % 64) / 8, i % 8);
+                let line = if item % 2 == 0 { row } else { col };
+                if line % 4 == item % 4 { 1.0 } else { 0.0 }
+            })
+            .collect();
+        Tensor::<1>::from_floats(values.as_slice(), device).reshape([n, 1, 8, 8])
+    }
+
     #[test]
     fn adam_steps_lower_the_loss_on_a_fixed_batch() {
         let device = Device::default().autodiff();
         device.seed(7);
         let config = VaeConfig { latent_dim: 4, channels: vec![8, 16], beta: 1.0 };
         let mut model = Vae::new(&config, &info(1, 8, 8), &device).unwrap();
-        let batch = Batch { images: images(8, 1, 8, 8, &device), labels: None };
+        let batch = Batch { images: bars(8, &device), labels: None };
         // The loss is stochastic (eps), so compare averages over a few evaluations.
         let mean_loss = |model: &Vae| (0..4).map(|_| value(model.compute_loss(&batch).loss)).sum::<f64>() / 4.0;
         let before = mean_loss(&model);
         let mut optim = AdamConfig::new().init();
-        for _ in 0..30 {
+        for _ in 0..60 {
             let loss = model.compute_loss(&batch).loss;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(1e-2, model, grads);
         }
         let after = mean_loss(&model);
         assert!(after.is_finite());
-        assert!(after < before * 0.9, "loss did not drop: {before} -> {after}");
+        assert!(after < before * 0.7, "loss did not drop: {before} -> {after}");
     }
 
     #[test]
