@@ -246,6 +246,10 @@ impl Model for Vae {
         let loss = reconstruction.clone() + kl.clone().mul_scalar(self.beta);
         LossOutput::new(loss).with_metric("reconstruction", reconstruction).with_metric("kl", kl)
     }
+
+    fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>> {
+        Some(self.reconstruct(images))
+    }
 }
 
 /// Entry point: nothing beyond the declared model.
