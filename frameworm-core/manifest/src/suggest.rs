@@ -1,6 +1,7 @@
 //! Did-you-mean: the closest known names to a misspelt one, and enrichment of serde's messages.
 
-/// The known names closest to `unknown` (Jaro-Winkler ≥ 0.8, or one contains the other), best first.
+/// The known names closest to `unknown` (Jaro-Winkler ≥ 0.8, one edit or transposition per four
+/// letters, or one containing the other), best first.
 pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let unknown_lower = unknown.to_lowercase();
     let mut scored: Vec<(f64, &str)> = known
@@ -10,7 +11,9 @@ pub fn closest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> V
             let score = strsim::jaro_winkler(&unknown_lower, &lower);
             let contains = !unknown_lower.is_empty() && !lower.is_empty()
                 && (lower.contains(&unknown_lower) || unknown_lower.contains(&lower));
-            (score >= 0.8 || contains).then_some((score, candidate))
+            let edits = strsim::osa_distance(&unknown_lower, &lower);
+            let near = edits <= (unknown_lower.chars().count() / 4).max(1);
+            (score >= 0.8 || contains || near).then_some((score.max(if near { 0.8 } else { 0.0 }), candidate))
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
@@ -55,6 +58,7 @@ mod tests {
     fn finds_close_names() {
         assert_eq!(closest("lattent_dim", ["latent_dim", "channels"]), vec!["latent_dim"]);
         assert_eq!(closest("xyz", ["latent_dim", "channels"]), Vec::<&str>::new());
+        assert_eq!(closest("vea", ["vae", "mlp-classifier"]), vec!["vae"], "a transposition");
         assert_eq!(did_you_mean("modles", ["models", "metrics"]), ", did you mean `models`?");
     }
 

@@ -65,13 +65,13 @@ pub fn read(path: &Path) -> Result<Vec<u8>, ComponentError> {
     Ok(data)
 }
 
-/// The big-endian `u32` header fields `0..n`, or an error when the file is shorter than the header.
-fn header<const N: usize>(bytes: &[u8], name: &str) -> Result<[u32; N], ComponentError> {
+/// The first `N` big-endian `u32` header fields, or an error when the file is shorter than them
+/// (`header_len`: the whole header's length in bytes, for the message).
+fn header<const N: usize>(bytes: &[u8], name: &str, header_len: usize) -> Result<[u32; N], ComponentError> {
     if bytes.len() < 4 * N {
         return Err(ComponentError::Invalid(format!(
-            "{name}: truncated: {} bytes, shorter than the {}-byte IDX header",
-            bytes.len(),
-            4 * N
+            "{name}: truncated: {} bytes, shorter than the {header_len}-byte IDX header",
+            bytes.len()
         )));
     }
     let mut fields = [0u32; N];
@@ -113,8 +113,9 @@ fn check_length(body: usize, expected: Option<usize>, promise: &str, name: &str)
 
 /// Parses an images file's bytes; `name` names the file in errors.
 pub fn parse_images(bytes: &[u8], name: &str) -> Result<Images, ComponentError> {
-    let [magic, count, rows, cols] = header::<4>(bytes, name)?;
-    check_magic(magic, IMAGES_MAGIC, name, "images")?;
+    // The magic number first: a wrong file should be named as such, not as a short one.
+    check_magic(header::<1>(bytes, name, 16)?[0], IMAGES_MAGIC, name, "images")?;
+    let [_, count, rows, cols] = header::<4>(bytes, name, 16)?;
     let (count, rows, cols) = (count as usize, rows as usize, cols as usize);
     if rows == 0 || cols == 0 {
         return Err(ComponentError::Invalid(format!("{name}: the header gives images of {rows}×{cols} pixels")));
@@ -127,8 +128,8 @@ pub fn parse_images(bytes: &[u8], name: &str) -> Result<Images, ComponentError> 
 
 /// Parses a labels file's bytes, each label below `classes`; `name` names the file in errors.
 pub fn parse_labels(bytes: &[u8], name: &str, classes: usize) -> Result<Vec<u8>, ComponentError> {
-    let [magic, count] = header::<2>(bytes, name)?;
-    check_magic(magic, LABELS_MAGIC, name, "labels")?;
+    check_magic(header::<1>(bytes, name, 8)?[0], LABELS_MAGIC, name, "labels")?;
+    let [_, count] = header::<2>(bytes, name, 8)?;
     let count = count as usize;
     check_length(bytes.len() - 8, Some(count), &format!("{count} labels"), name)?;
     let labels = &bytes[8..];
@@ -194,6 +195,10 @@ pub(crate) mod tests {
     #[test]
     fn truncated_and_oversized_files_are_errors() {
         assert_eq!(message(parse_images(&[0, 0, 8], "i")), "i: truncated: 3 bytes, shorter than the 16-byte IDX header");
+        assert_eq!(
+            message(parse_images(&images_bytes(1, 1, 1)[..10], "i")),
+            "i: truncated: 10 bytes, shorter than the 16-byte IDX header"
+        );
         let mut bytes = images_bytes(2, 3, 3);
         bytes.pop();
         assert_eq!(

@@ -270,7 +270,7 @@ mod tests {
         let parsed = parse("{dir: data/mnist, split: test, limit: 10}").unwrap();
         assert_eq!((parsed.dir, parsed.split, parsed.limit), (Some(PathBuf::from("data/mnist")), Split::Test, Some(10)));
         assert_eq!(parse("").unwrap().split, Split::Train);
-        assert_eq!(parse("split: tset").unwrap_err(), "dataset.mnist-idx: unknown variant `tset`, did you mean `test`?");
+        assert_eq!(parse("split: tset").unwrap_err(), "dataset.mnist-idx.split: unknown variant `tset`, did you mean `test`?");
         assert_eq!(parse("limt: 3").unwrap_err(), "dataset.mnist-idx: unknown field `limt`, did you mean `limit`?");
     }
 }

@@ -200,7 +200,7 @@ mod tests {
         assert_eq!((parsed.shapes, parsed.seed, parsed.size, parsed.side), (vec![Shape::Cross, Shape::FilledDisk], 7, 10, 16));
         assert_eq!(parse("").unwrap().shapes, Shape::ALL);
         let message = parse("shapes: [disk]").unwrap_err();
-        assert!(message.starts_with("dataset.synthetic: unknown variant `disk`, did you mean `filled_disk`?"), "{message}");
+        assert!(message.starts_with("dataset.synthetic.shapes.0: unknown variant `disk`, did you mean `filled_disk`?"), "{message}");
         let message = parse("shapes: [square]").unwrap_err();
         assert!(message.contains("did you mean `square_outline`?"), "{message}");
         assert_eq!(parse("sied: 8").unwrap_err(), "dataset.synthetic: unknown field `sied`, did you mean `side`?");
