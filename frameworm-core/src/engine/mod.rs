@@ -184,7 +184,6 @@ struct Run<'a> {
 /// Trains the model `config` describes. Callbacks named in the config are added to
 /// `registry`'s hooks for this run.
 pub fn train(registry: &mut Registry, config: &Config, options: TrainOptions) -> Result<TrainReport, TrainError> {
-    let started = Instant::now();
     let mut run = Run::prepare(registry, config, &options)?;
     let resumed_from = run.resume_point.take();
     let result = run.inner.execute();
@@ -205,7 +204,6 @@ pub fn train(registry: &mut Registry, config: &Config, options: TrainOptions) ->
             return Err(error);
         }
     };
-    let _ = started;
     Ok(TrainReport {
         run_dir: run.run_dir.clone(),
         outcome,
