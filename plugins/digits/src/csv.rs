@@ -37,9 +37,10 @@ impl Table {
         self.labels.is_empty()
     }
 
-    /// The pixel values of image `index` (`index < len()`).
-    pub fn image(&self, index: usize) -> &[u8] {
-        &self.pixels[index * PIXELS..(index + 1) * PIXELS]
+    /// The pixel values and the label of image `index`, when `index < len()`.
+    pub fn image(&self, index: usize) -> Option<(&[u8], u8)> {
+        let label = *self.labels.get(index)?;
+        Some((self.pixels.get(index * PIXELS..(index + 1) * PIXELS)?, label))
     }
 }
 
@@ -79,22 +80,26 @@ pub fn parse(text: &[u8], origin: &str) -> Result<Table, ComponentError> {
             match field.parse::<u8>() {
                 Ok(value) if value <= MAX_VALUE => table.pixels.push(value),
                 _ => {
-                    return Err(bad(format!(
-                        "pixel {} is `{field}`, expected an integer 0..={MAX_VALUE}",
-                        column + 1
-                    )));
+                    return Err(bad(format!("pixel {} is `{field}`, expected an integer 0..={MAX_VALUE}", column + 1)));
                 }
             }
         }
         match label[0].parse::<u8>() {
             Ok(value) if usize::from(value) < CLASSES => table.labels.push(value),
             _ => {
-                return Err(bad(format!("the label (value {}) is `{}`, expected an integer 0..={}", PIXELS + 1, label[0], CLASSES - 1)));
+                return Err(bad(format!(
+                    "the label (value {}) is `{}`, expected an integer 0..={}",
+                    PIXELS + 1,
+                    label[0],
+                    CLASSES - 1
+                )));
             }
         }
     }
     if table.is_empty() {
-        return Err(ComponentError::Invalid(format!("{origin}: no rows; expected one image per line ({PIXELS} pixels, then the label)")));
+        return Err(ComponentError::Invalid(format!(
+            "{origin}: no rows; expected one image per line ({PIXELS} pixels, then the label)"
+        )));
     }
     Ok(table)
 }
@@ -120,9 +125,10 @@ mod tests {
         let table = parse(text.as_bytes(), "t.csv").unwrap();
         assert_eq!(table.len(), 2);
         assert_eq!(table.labels, vec![3, 9]);
-        assert_eq!(table.image(0)[3], 16);
-        assert_eq!(table.image(1)[3], 7);
-        assert_eq!(table.image(1).len(), PIXELS);
+        assert_eq!(table.image(0).unwrap().0[3], 16);
+        let (pixels, label) = table.image(1).unwrap();
+        assert_eq!((pixels[3], pixels.len(), label), (7, PIXELS, 9));
+        assert_eq!(table.image(2), None);
     }
 
     #[test]

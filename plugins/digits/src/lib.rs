@@ -77,18 +77,18 @@ impl Dataset for Digits {
     }
 
     fn get(&self, index: usize) -> Result<Sample, ComponentError> {
-        if index >= self.table.len() {
+        let Some((pixels, label)) = self.table.image(index) else {
             return Err(ComponentError::Invalid(format!(
                 "dataset.digits: index {index} is out of range; {} has {} items",
                 self.origin,
                 self.table.len()
             )));
-        }
+        };
         let scale = f32::from(MAX_VALUE);
         Ok(Sample {
-            pixels: self.table.image(index).iter().map(|&value| f32::from(value) / scale).collect(),
+            pixels: pixels.iter().map(|&value| f32::from(value) / scale).collect(),
             shape: [1, SIDE, SIDE],
-            label: Some(usize::from(self.table.labels[index])),
+            label: Some(usize::from(label)),
         })
     }
 

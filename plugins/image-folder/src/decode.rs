@@ -15,14 +15,24 @@ pub fn load(path: &Path, channels: usize, height: usize, width: usize) -> Result
 }
 
 /// Decodes image bytes; `name` names them in errors.
-pub fn decode(bytes: &[u8], name: &str, channels: usize, height: usize, width: usize) -> Result<Vec<f32>, ComponentError> {
+pub fn decode(
+    bytes: &[u8],
+    name: &str,
+    channels: usize,
+    height: usize,
+    width: usize,
+) -> Result<Vec<f32>, ComponentError> {
+    if channels == 0 || height == 0 || width == 0 {
+        return Err(ComponentError::Invalid(format!("{name}: cannot resize to {channels}×{height}×{width}")));
+    }
     let image = image::load_from_memory(bytes)
         .map_err(|error| ComponentError::Invalid(format!("{name}: cannot decode the image: {error}")))?;
     let (w, h) = (to_u32(width, name)?, to_u32(height, name)?);
     let planar = match channels {
         1 => {
             let gray = image.to_luma8();
-            let gray = if gray.dimensions() == (w, h) { gray } else { imageops::resize(&gray, w, h, FilterType::Triangle) };
+            let gray =
+                if gray.dimensions() == (w, h) { gray } else { imageops::resize(&gray, w, h, FilterType::Triangle) };
             gray.into_raw()
         }
         3 => {
@@ -76,6 +86,8 @@ mod tests {
     fn undecodable_bytes_name_the_file() {
         let message = decode(b"not an image", "cats/x.png", 3, 2, 2).unwrap_err().to_string();
         assert!(message.starts_with("cats/x.png: cannot decode the image"), "{message}");
+        let message = decode(b"", "t.png", 3, 0, 2).unwrap_err().to_string();
+        assert_eq!(message, "t.png: cannot resize to 3×0×2");
         let message = load(Path::new("/nonexistent/y.png"), 3, 2, 2).unwrap_err().to_string();
         assert!(message.starts_with("/nonexistent/y.png: "), "{message}");
     }

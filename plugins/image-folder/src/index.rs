@@ -68,7 +68,9 @@ pub fn index(dir: &Path, extensions: &[String]) -> Result<Index, ComponentError>
     for (class, folder) in folders.iter().enumerate() {
         let (_, files) = entries(folder)?;
         let before = index.files.len();
-        index.files.extend(files.into_iter().filter(|path| has_extension(path, extensions)).map(|path| (path, Some(class))));
+        index
+            .files
+            .extend(files.into_iter().filter(|path| has_extension(path, extensions)).map(|path| (path, Some(class))));
         if index.files.len() == before {
             return Err(ComponentError::Invalid(format!(
                 "{}: class folder holds no images (extensions {listed}); add some or remove the folder",
@@ -133,11 +135,17 @@ mod tests {
     fn empty_and_ambiguous_folders_are_errors() {
         let dir = tempfile::tempdir().unwrap();
         let message = index(dir.path(), &extensions()).unwrap_err().to_string();
-        assert!(message.starts_with(&format!("{}: no images (extensions png, jpg)", dir.path().display())), "{message}");
+        assert!(
+            message.starts_with(&format!("{}: no images (extensions png, jpg)", dir.path().display())),
+            "{message}"
+        );
 
         touch(&dir.path().join("cats/readme.txt"));
         let message = index(dir.path(), &extensions()).unwrap_err().to_string();
-        assert!(message.starts_with(&format!("{}: class folder holds no images", dir.path().join("cats").display())), "{message}");
+        assert!(
+            message.starts_with(&format!("{}: class folder holds no images", dir.path().join("cats").display())),
+            "{message}"
+        );
 
         touch(&dir.path().join("cats/a.png"));
         touch(&dir.path().join("stray.png"));

@@ -69,7 +69,9 @@ impl FromConfig for ImageFolder {
     fn from_config(config: Self::Config) -> Result<Self, ComponentError> {
         let invalid = |message: String| Err(ComponentError::Invalid(format!("dataset.image-folder: {message}")));
         let Some(dir) = &config.dir else {
-            return invalid("no folder given; set `dataset.dir` to a folder of images (or of one sub-folder per class)".into());
+            return invalid(
+                "no folder given; set `dataset.dir` to a folder of images (or of one sub-folder per class)".into(),
+            );
         };
         let [height, width] = config.size;
         if !(1..=MAX_SIDE).contains(&height) || !(1..=MAX_SIDE).contains(&width) {
@@ -91,7 +93,9 @@ impl FromConfig for ImageFolder {
             let path = dir.display().to_string();
             return Err(match std::fs::metadata(dir) {
                 Err(source) => ComponentError::Io { path, source },
-                Ok(_) => ComponentError::Invalid(format!("{path}: not a folder; `dataset.dir` must name a folder of images")),
+                Ok(_) => {
+                    ComponentError::Invalid(format!("{path}: not a folder; `dataset.dir` must name a folder of images"))
+                }
             });
         }
         let index = index::index(dir, &extensions)?;
@@ -142,7 +146,9 @@ mod tests {
     /// Writes a `width × height` PNG filled with `rgb`, creating folders as needed.
     fn png(path: &Path, width: u32, height: u32, rgb: [u8; 3]) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        image::RgbImage::from_pixel(width, height, image::Rgb(rgb)).save_with_format(path, image::ImageFormat::Png).unwrap();
+        image::RgbImage::from_pixel(width, height, image::Rgb(rgb))
+            .save_with_format(path, image::ImageFormat::Png)
+            .unwrap();
     }
 
     fn config(dir: &Path) -> ImageFolderConfig {
@@ -178,7 +184,8 @@ mod tests {
             .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
             .unwrap();
         std::fs::write(dir.path().join("b.JPEG"), jpeg).unwrap();
-        let data = ImageFolder::from_config(ImageFolderConfig { channels: 1, size: [5, 5], ..config(dir.path()) }).unwrap();
+        let data =
+            ImageFolder::from_config(ImageFolderConfig { channels: 1, size: [5, 5], ..config(dir.path()) }).unwrap();
         assert_eq!(data.info(), DataInfo { channels: 1, height: 5, width: 5, num_classes: None });
         let white = data.get(0).unwrap();
         assert_eq!((white.shape, white.label), ([1, 5, 5], None));
@@ -192,7 +199,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         png(&dir.path().join("a.png"), 2, 2, [1, 2, 3]);
         png(&dir.path().join("b.img"), 2, 2, [1, 2, 3]);
-        let data = ImageFolder::from_config(ImageFolderConfig { extensions: vec![".IMG".into()], ..config(dir.path()) }).unwrap();
+        let data =
+            ImageFolder::from_config(ImageFolderConfig { extensions: vec![".IMG".into()], ..config(dir.path()) })
+                .unwrap();
         assert_eq!(data.len(), 1);
         assert_eq!(data.path(0).unwrap().file_name().unwrap(), "b.img");
         assert_eq!(data.get(0).unwrap().pixels.len(), 3 * 32 * 32);
@@ -215,9 +224,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let message = |config| ImageFolder::from_config(config).unwrap_err().to_string();
         assert!(message(ImageFolderConfig::default()).contains("set `dataset.dir`"));
-        assert!(message(ImageFolderConfig { channels: 4, ..config(dir.path()) }).contains("`channels` is 4; use 1 (grayscale) or 3"));
+        assert!(
+            message(ImageFolderConfig { channels: 4, ..config(dir.path()) })
+                .contains("`channels` is 4; use 1 (grayscale) or 3")
+        );
         assert!(message(ImageFolderConfig { size: [0, 8], ..config(dir.path()) }).contains("`size` is [0, 8]"));
-        assert!(message(ImageFolderConfig { extensions: vec![" ".into()], ..config(dir.path()) }).contains("`extensions` is empty"));
+        assert!(
+            message(ImageFolderConfig { extensions: vec![" ".into()], ..config(dir.path()) })
+                .contains("`extensions` is empty")
+        );
         assert!(message(config(dir.path())).contains("no images (extensions png, jpg, jpeg)"));
         let file = dir.path().join("file.png");
         png(&file, 1, 1, [0, 0, 0]);
@@ -234,6 +249,9 @@ mod tests {
         let parsed = parse("{dir: photos, size: [64, 48], channels: 1}").unwrap();
         assert_eq!((parsed.size, parsed.channels, parsed.extensions.len()), ([64, 48], 1, 3));
         assert_eq!(parse("").unwrap().size, [32, 32]);
-        assert_eq!(parse("chanels: 1").unwrap_err(), "dataset.image-folder: unknown field `chanels`, did you mean `channels`?");
+        assert_eq!(
+            parse("chanels: 1").unwrap_err(),
+            "dataset.image-folder: unknown field `chanels`, did you mean `channels`?"
+        );
     }
 }

@@ -189,12 +189,18 @@ pub(crate) mod tests {
         );
         let mut bytes = labels_bytes(1);
         bytes[3] = 7;
-        assert_eq!(message(parse_labels(&bytes, "l", 10)), "l: wrong magic number 2055; an IDX labels file starts with 2049");
+        assert_eq!(
+            message(parse_labels(&bytes, "l", 10)),
+            "l: wrong magic number 2055; an IDX labels file starts with 2049"
+        );
     }
 
     #[test]
     fn truncated_and_oversized_files_are_errors() {
-        assert_eq!(message(parse_images(&[0, 0, 8], "i")), "i: truncated: 3 bytes, shorter than the 16-byte IDX header");
+        assert_eq!(
+            message(parse_images(&[0, 0, 8], "i")),
+            "i: truncated: 3 bytes, shorter than the 16-byte IDX header"
+        );
         assert_eq!(
             message(parse_images(&images_bytes(1, 1, 1)[..10], "i")),
             "i: truncated: 10 bytes, shorter than the 16-byte IDX header"
@@ -207,7 +213,9 @@ pub(crate) mod tests {
         );
         let mut bytes = labels_bytes(4);
         bytes.push(0);
-        assert!(message(parse_labels(&bytes, "l", 10)).starts_with("l: 5 bytes of data follow the header, more than the 4"));
+        assert!(
+            message(parse_labels(&bytes, "l", 10)).starts_with("l: 5 bytes of data follow the header, more than the 4")
+        );
         let mut huge = images_bytes(0, 1, 1);
         huge[4..16].copy_from_slice(&[255; 12]);
         assert!(message(parse_images(&huge, "i")).contains("impossible size"));

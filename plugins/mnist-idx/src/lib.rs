@@ -77,13 +77,17 @@ impl FromConfig for MnistIdx {
             ));
         };
         if config.limit == Some(0) {
-            return Err(ComponentError::Invalid("dataset.mnist-idx: `limit` must be positive (or absent for all items)".into()));
+            return Err(ComponentError::Invalid(
+                "dataset.mnist-idx: `limit` must be positive (or absent for all items)".into(),
+            ));
         }
         if !dir.is_dir() {
             let path = dir.display().to_string();
             return Err(match std::fs::metadata(dir) {
                 Err(source) => ComponentError::Io { path, source },
-                Ok(_) => ComponentError::Invalid(format!("{path}: not a folder; `dataset.dir` must name the folder holding the IDX files")),
+                Ok(_) => ComponentError::Invalid(format!(
+                    "{path}: not a folder; `dataset.dir` must name the folder holding the IDX files"
+                )),
             });
         }
         let (images_stem, labels_stem) = config.split.file_stems();
@@ -95,7 +99,8 @@ impl FromConfig for MnistIdx {
         let mut labels = idx::parse_labels(&idx::read(&labels_path)?, &labels_name, CLASSES)?;
         if images.count != labels.len() {
             return Err(ComponentError::Invalid(format!(
-                "{images_name} holds {} images but {labels_name} holds {} labels; they must be the same split of one data set",
+                "{images_name} holds {} images but {labels_name} holds {} labels; \
+                 they must be the same split of one data set",
                 images.count,
                 labels.len()
             )));
@@ -245,7 +250,10 @@ mod tests {
         let path = dir.path().join("t10k-labels-idx1-ubyte.gz");
         assert_eq!(
             message,
-            format!("{}: truncated: the header promises 3 labels (3 bytes of data) but only 1 bytes follow", path.display())
+            format!(
+                "{}: truncated: the header promises 3 labels (3 bytes of data) but only 1 bytes follow",
+                path.display()
+            )
         );
         write(dir.path(), "t10k-labels-idx1-ubyte.gz", &gzip(&labels_bytes(3))[..20]);
         let message = error(MnistIdxConfig { split: Split::Test, ..config(dir.path()) });
@@ -257,7 +265,10 @@ mod tests {
         let dir = mnist_like();
         write(dir.path(), "train-labels-idx1-ubyte", &labels_bytes(4));
         let message = error(config(dir.path()));
-        assert!(message.contains("holds 5 images but") && message.contains("train-labels-idx1-ubyte holds 4 labels"), "{message}");
+        assert!(
+            message.contains("holds 5 images but") && message.contains("train-labels-idx1-ubyte holds 4 labels"),
+            "{message}"
+        );
     }
 
     fn parse(yaml: &str) -> Result<MnistIdxConfig, String> {
@@ -268,9 +279,15 @@ mod tests {
     #[test]
     fn config_keys_and_did_you_mean() {
         let parsed = parse("{dir: data/mnist, split: test, limit: 10}").unwrap();
-        assert_eq!((parsed.dir, parsed.split, parsed.limit), (Some(PathBuf::from("data/mnist")), Split::Test, Some(10)));
+        assert_eq!(
+            (parsed.dir, parsed.split, parsed.limit),
+            (Some(PathBuf::from("data/mnist")), Split::Test, Some(10))
+        );
         assert_eq!(parse("").unwrap().split, Split::Train);
-        assert_eq!(parse("split: tset").unwrap_err(), "dataset.mnist-idx.split: unknown variant `tset`, did you mean `test`?");
+        assert_eq!(
+            parse("split: tset").unwrap_err(),
+            "dataset.mnist-idx.split: unknown variant `tset`, did you mean `test`?"
+        );
         assert_eq!(parse("limt: 3").unwrap_err(), "dataset.mnist-idx: unknown field `limt`, did you mean `limit`?");
     }
 }

@@ -168,7 +168,12 @@ mod tests {
 
     #[test]
     fn subset_of_shapes_relabels_and_noise_stays_in_range() {
-        let data = data(SyntheticConfig { shapes: vec![Shape::Cross, Shape::FilledDisk], noise: 0.5, side: 8, ..SyntheticConfig::default() });
+        let data = data(SyntheticConfig {
+            shapes: vec![Shape::Cross, Shape::FilledDisk],
+            noise: 0.5,
+            side: 8,
+            ..SyntheticConfig::default()
+        });
         assert_eq!(data.info().num_classes, Some(2));
         assert_eq!(data.shapes(), [Shape::Cross, Shape::FilledDisk]);
         let sample = data.get(3).unwrap();
@@ -181,12 +186,24 @@ mod tests {
     fn config_validation() {
         let message = |config| Synthetic::from_config(config).unwrap_err().to_string();
         let default = SyntheticConfig::default;
-        assert_eq!(message(SyntheticConfig { size: 0, ..default() }), "dataset.synthetic: `size` (the number of items) must be positive");
-        assert_eq!(message(SyntheticConfig { side: 3, ..default() }), "dataset.synthetic: `side` is 3; it must be within 4..=1024");
+        assert_eq!(
+            message(SyntheticConfig { size: 0, ..default() }),
+            "dataset.synthetic: `size` (the number of items) must be positive"
+        );
+        assert_eq!(
+            message(SyntheticConfig { side: 3, ..default() }),
+            "dataset.synthetic: `side` is 3; it must be within 4..=1024"
+        );
         assert!(message(SyntheticConfig { noise: -0.1, ..default() }).contains("`noise` is -0.1"));
         assert!(message(SyntheticConfig { noise: f32::NAN, ..default() }).contains("`noise` is NaN"));
-        assert!(message(SyntheticConfig { shapes: vec![], ..default() }).contains("`shapes` is empty; list one or more of horizontal_bar, "));
-        assert!(message(SyntheticConfig { shapes: vec![Shape::Cross, Shape::Cross], ..default() }).contains("lists `cross` twice"));
+        assert!(
+            message(SyntheticConfig { shapes: vec![], ..default() })
+                .contains("`shapes` is empty; list one or more of horizontal_bar, ")
+        );
+        assert!(
+            message(SyntheticConfig { shapes: vec![Shape::Cross, Shape::Cross], ..default() })
+                .contains("lists `cross` twice")
+        );
     }
 
     fn parse(yaml: &str) -> Result<SyntheticConfig, String> {
@@ -197,10 +214,16 @@ mod tests {
     #[test]
     fn config_parses_shape_names_with_did_you_mean() {
         let parsed = parse("{shapes: [cross, filled_disk], seed: 7, size: 10}").unwrap();
-        assert_eq!((parsed.shapes, parsed.seed, parsed.size, parsed.side), (vec![Shape::Cross, Shape::FilledDisk], 7, 10, 16));
+        assert_eq!(
+            (parsed.shapes, parsed.seed, parsed.size, parsed.side),
+            (vec![Shape::Cross, Shape::FilledDisk], 7, 10, 16)
+        );
         assert_eq!(parse("").unwrap().shapes, Shape::ALL);
         let message = parse("shapes: [disk]").unwrap_err();
-        assert!(message.starts_with("dataset.synthetic.shapes.0: unknown variant `disk`, did you mean `filled_disk`?"), "{message}");
+        assert!(
+            message.starts_with("dataset.synthetic.shapes.0: unknown variant `disk`, did you mean `filled_disk`?"),
+            "{message}"
+        );
         let message = parse("shapes: [square]").unwrap_err();
         assert!(message.contains("did you mean `square_outline`?"), "{message}");
         assert_eq!(parse("sied: 8").unwrap_err(), "dataset.synthetic: unknown field `sied`, did you mean `side`?");

@@ -2,9 +2,9 @@
 //! of zeros (background) and ones (shape).
 //!
 //! Every shape keeps a trait that sets it apart from the others at any size: a horizontal bar
-//! is at least twice as wide as it is thick and a vertical bar the transpose; a square outline
-//! has an empty centre; a disk is filled with empty bounding-box corners; a cross is filled at its
-//! centre with empty bounding-box corners and, unlike a disk, one-pixel-wide arms' ends.
+//! is filled and at least twice as wide as it is thick, a vertical bar the transpose; a square
+//! outline has an empty centre; a disk is filled, with empty bounding-box corners; a cross has
+//! one-pixel-wide arms meeting at a filled centre pixel, and empty bounding-box corners.
 
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +28,8 @@ pub enum Shape {
 
 impl Shape {
     /// Every shape, in the default label order.
-    pub const ALL: [Shape; 5] = [Shape::HorizontalBar, Shape::VerticalBar, Shape::SquareOutline, Shape::FilledDisk, Shape::Cross];
+    pub const ALL: [Shape; 5] =
+        [Shape::HorizontalBar, Shape::VerticalBar, Shape::SquareOutline, Shape::FilledDisk, Shape::Cross];
 
     /// The name used in config files.
     pub fn name(self) -> &'static str {
@@ -42,8 +43,11 @@ impl Shape {
     }
 
     /// Draws the shape on `canvas` (`side × side`, row-major), drawing sizes and positions from `rng`.
-    /// `side` must be at least [`MIN_SIDE`].
+    /// Draws nothing when `side` is below [`MIN_SIDE`] or `canvas` does not hold `side × side` values.
     pub fn draw(self, canvas: &mut [f32], side: usize, rng: &mut SplitMix64) {
+        if side < MIN_SIDE || canvas.len() != side * side {
+            return;
+        }
         let mut fill = |x: usize, y: usize| canvas[y * side + x] = 1.0;
         match self {
             Shape::HorizontalBar | Shape::VerticalBar => {
@@ -128,20 +132,41 @@ mod tests {
                         Shape::HorizontalBar => assert!(w >= 2 * h && filled == w * h, "{context}"),
                         Shape::VerticalBar => assert!(h >= 2 * w && filled == w * h, "{context}"),
                         Shape::SquareOutline => {
-                            assert!(w == h && w >= 3 && at(x0 + w / 2, y0 + h / 2) == 0.0 && filled == 4 * (w - 1), "{context}")
+                            assert!(
+                                w == h && w >= 3 && at(x0 + w / 2, y0 + h / 2) == 0.0 && filled == 4 * (w - 1),
+                                "{context}"
+                            )
                         }
                         Shape::FilledDisk => assert!(
-                            w == h && w >= 4 && at(x0 + w / 2, y0 + h / 2) == 1.0 && at(x0, y0) == 0.0 && at(x1, y1) == 0.0,
+                            w == h
+                                && w >= 4
+                                && at(x0 + w / 2, y0 + h / 2) == 1.0
+                                && at(x0, y0) == 0.0
+                                && at(x1, y1) == 0.0,
                             "{context}"
                         ),
                         Shape::Cross => assert!(
-                            w == h && w % 2 == 1 && filled == 2 * w - 1 && at(x0 + w / 2, y0 + w / 2) == 1.0 && at(x0, y0) == 0.0,
+                            w == h
+                                && w % 2 == 1
+                                && filled == 2 * w - 1
+                                && at(x0 + w / 2, y0 + w / 2) == 1.0
+                                && at(x0, y0) == 0.0,
                             "{context}"
                         ),
                     }
                 }
             }
         }
+    }
+
+    #[test]
+    fn bad_canvas_draws_nothing() {
+        let mut rng = SplitMix64::new(1);
+        let mut small = vec![0.0; 9];
+        Shape::Cross.draw(&mut small, 3, &mut rng);
+        let mut short = vec![0.0; 10];
+        Shape::FilledDisk.draw(&mut short, 8, &mut rng);
+        assert!(small.iter().chain(&short).all(|&v| v == 0.0));
     }
 
     #[test]
