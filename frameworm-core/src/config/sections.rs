@@ -236,11 +236,13 @@ impl Default for CheckpointConfig {
     }
 }
 
-/// Which direction of a monitored metric is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Which direction of a monitored metric is better (`checkpoint.mode`, and callbacks such as
+/// early-stopping that watch a metric).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MonitorMode {
-    /// Higher for names ending in accuracy/acc/f1/precision/recall/auc, else lower.
+    /// Higher for names ending (in any case) in accuracy/acc/f1/precision/recall/auc, else lower.
+    #[default]
     Auto,
     /// Lower is better.
     Min,
@@ -249,13 +251,19 @@ pub enum MonitorMode {
 }
 
 impl MonitorMode {
+    /// The concrete direction for `metric`: [`MonitorMode::Min`] or [`MonitorMode::Max`], never `Auto`.
+    pub fn resolve(self, metric: &str) -> MonitorMode {
+        const HIGHER_IS_BETTER: [&str; 6] = ["accuracy", "acc", "f1", "precision", "recall", "auc"];
+        match self {
+            MonitorMode::Auto if HIGHER_IS_BETTER.iter().any(|s| metric.to_ascii_lowercase().ends_with(s)) => MonitorMode::Max,
+            MonitorMode::Auto => MonitorMode::Min,
+            concrete => concrete,
+        }
+    }
+
     /// Whether higher values of `metric` are better.
     pub fn higher_is_better(self, metric: &str) -> bool {
-        match self {
-            MonitorMode::Min => false,
-            MonitorMode::Max => true,
-            MonitorMode::Auto => ["accuracy", "acc", "f1", "precision", "recall", "auc"].iter().any(|s| metric.ends_with(s)),
-        }
+        self.resolve(metric) == MonitorMode::Max
     }
 }
 

@@ -526,7 +526,7 @@ impl<'a> Run<'a> {
     /// Validation, epoch metrics, hooks, logs and the checkpoint at the end of an epoch.
     fn finish_epoch(&mut self, epoch: usize, started: Instant, samples_before: usize) -> Result<(), TrainError> {
         let run = &self.config.run;
-        let mut metrics: Metrics = self.state.epoch_sums.iter().map(|(name, (sum, items))| (name.clone(), sum / items.max(1.0))).collect();
+        let mut metrics = means(&self.state.epoch_sums);
         metrics.insert("lr".into(), self.scheduler.clone().step().base());
         let last = epoch + 1 == run.training.epochs || self.ctx.stop_requested().is_some();
         if self.validation.is_some() && ((epoch + 1) % run.training.val_every == 0 || last) {
@@ -604,7 +604,7 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        let metrics: Metrics = sums.into_iter().map(|(name, (sum, items))| (name, sum / items.max(1.0))).collect();
+        let metrics = means(&sums);
         self.fire(&HookEvent::ValidationEnd(&metrics))?;
         Ok(metrics)
     }
@@ -636,6 +636,11 @@ fn add_sum(sums: &mut BTreeMap<String, (f64, f64)>, name: &str, value: f64, item
     let entry = sums.entry(name.to_string()).or_insert((0.0, 0.0));
     entry.0 += value * items;
     entry.1 += items;
+}
+
+/// Item-weighted means of sums kept by [`add_sum`].
+fn means(sums: &BTreeMap<String, (f64, f64)>) -> Metrics {
+    sums.iter().map(|(name, (sum, items))| (name.clone(), sum / items.max(1.0))).collect()
 }
 
 fn unknown_metric(what: &str, name: &str, available: &BTreeSet<String>) -> String {

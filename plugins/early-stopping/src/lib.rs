@@ -18,32 +18,9 @@
 use frameworm_core::{Callback, ComponentError, FromConfig, HookContext, HookResult, Metrics, PluginRegistrar, RegistryError};
 use serde::{Deserialize, Serialize};
 
-/// Whether the monitored metric should go down or up (`mode` in the config).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// `max` for names ending in `accuracy`, `acc`, `f1`, `precision`, `recall` or `auc`, else `min`.
-    #[default]
-    Auto,
-    /// Lower is better (losses, errors).
-    Min,
-    /// Higher is better (accuracies, scores).
-    Max,
-}
-
-/// Name endings that `Mode::Auto` treats as higher-is-better.
-const HIGHER_IS_BETTER: [&str; 6] = ["accuracy", "acc", "f1", "precision", "recall", "auc"];
-
-impl Mode {
-    /// The concrete direction for metric `monitor` (`Min` or `Max`, never `Auto`).
-    pub fn resolve(self, monitor: &str) -> Mode {
-        match self {
-            Mode::Auto if HIGHER_IS_BETTER.iter().any(|suffix| monitor.to_ascii_lowercase().ends_with(suffix)) => Mode::Max,
-            Mode::Auto => Mode::Min,
-            concrete => concrete,
-        }
-    }
-}
+/// Whether the monitored metric should go down or up (`mode` in the config): the engine's own
+/// rule, shared with `checkpoint.mode`.
+pub use frameworm_core::config::MonitorMode as Mode;
 
 /// The `early-stopping` callback's config section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
