@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::RegisterFn;
 use std::process::ExitCode;
 
-use crate::args::{Cli, Command, ConfigCommand, HooksCommand, PluginsCommand};
+use crate::args::{Cli, Command, ConfigCommand, HooksCommand, PipelineCommand, PluginsCommand};
 use crate::table;
 
 /// Runs one parsed command line.
@@ -20,6 +20,12 @@ pub fn dispatch(cli: Cli, register: RegisterFn) -> Result<ExitCode> {
         Command::Config(ConfigCommand::Validate { config, overrides }) => {
             crate::train::config_validate(config, overrides, &cli.disable_plugin, register)?
         }
+        Command::Sample(args) => crate::generate::sample(args, &cli.disable_plugin, register)?,
+        Command::Evaluate(args) => crate::generate::evaluate(args, &cli.disable_plugin, register)?,
+        Command::Plot(args) => crate::plot::plot(args)?,
+        Command::Pipeline(PipelineCommand::Run { name, config, overrides, quiet }) => {
+            crate::pipeline::run(name, config, overrides, *quiet, &cli.disable_plugin, register)?
+        }
         _ => other(&cli, register)?,
     }
     Ok(ExitCode::SUCCESS)
@@ -28,7 +34,11 @@ pub fn dispatch(cli: Cli, register: RegisterFn) -> Result<ExitCode> {
 fn other(cli: &Cli, register: RegisterFn) -> Result<()> {
     let registry = || Registry::build(register, &cli.disable_plugin).context("cannot build the plugin registry");
     match &cli.command {
-        Command::Train(_) | Command::Config(_) => unreachable!("dispatched above"),
+        Command::Train(_) | Command::Config(_) | Command::Sample(_) | Command::Evaluate(_) | Command::Plot(_) => {
+            unreachable!("dispatched above")
+        }
+        Command::Pipeline(PipelineCommand::Run { .. }) => unreachable!("dispatched above"),
+        Command::Pipeline(PipelineCommand::List(flag)) => crate::pipeline::list(&registry()?, flag.json),
         Command::Plugins(PluginsCommand::List { verbose, json }) => plugins_list(&registry()?, *verbose, *json),
         Command::Plugins(PluginsCommand::Info { name, json }) => plugins_info(&registry()?, name, *json),
         Command::Plugins(PluginsCommand::Search { query, json }) => plugins_search(&registry()?, query, *json),

@@ -3,6 +3,9 @@
 
 mod args;
 mod commands;
+mod generate;
+mod pipeline;
+mod plot;
 mod table;
 mod train;
 

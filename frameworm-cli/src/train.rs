@@ -19,7 +19,8 @@ use crate::args::{ConfigArgs, TrainArgs};
 /// Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
 const INTERRUPTED: u8 = 130;
 
-fn load(path: &Path, overrides: &ConfigArgs) -> Result<Config> {
+/// Loads a config with its `--set`/`--model` overrides.
+pub(crate) fn load(path: &Path, overrides: &ConfigArgs) -> Result<Config> {
     let mut list = overrides.set.iter().map(|arg| Override::parse(arg)).collect::<Result<Vec<_>, _>>()?;
     if let Some(model) = &overrides.model {
         list.push(Override::model(model));
@@ -27,12 +28,29 @@ fn load(path: &Path, overrides: &ConfigArgs) -> Result<Config> {
     Ok(Config::load(path, &list)?)
 }
 
-fn registry(config: &Config, disabled: &[String], register: RegisterFn) -> Result<Registry> {
+/// The registry minus the plugins the config or `--disable-plugin` switch off.
+pub(crate) fn registry(config: &Config, disabled: &[String], register: RegisterFn) -> Result<Registry> {
     let mut all = disabled.to_vec();
     all.extend(config.run.plugins.disable.iter().cloned());
     all.sort();
     all.dedup();
     Registry::build(register, &all).context("cannot build the plugin registry")
+}
+
+/// A flag Ctrl-C sets (the engine then stops after the current step with a checkpoint); a
+/// second Ctrl-C exits at once.
+pub(crate) fn interrupt_flag() -> Result<Arc<AtomicBool>> {
+    let interrupt = Arc::new(AtomicBool::new(false));
+    let flag = interrupt.clone();
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            eprintln!("\ninterrupted twice: exiting without a checkpoint");
+            std::process::exit(INTERRUPTED.into());
+        }
+        eprintln!("\ninterrupt: stopping after the current step and writing a checkpoint (Ctrl-C again to quit at once)");
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    Ok(interrupt)
 }
 
 /// `frameworm config show`.
@@ -62,16 +80,7 @@ pub fn config_validate(path: &Path, overrides: &ConfigArgs, disabled: &[String],
 pub fn train(args: &TrainArgs, disabled: &[String], register: RegisterFn) -> Result<ExitCode> {
     let config = load(&args.config, &args.overrides)?;
     let mut registry = registry(&config, disabled, register)?;
-    let interrupt = Arc::new(AtomicBool::new(false));
-    let flag = interrupt.clone();
-    ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            eprintln!("\ninterrupted twice: exiting without a checkpoint");
-            std::process::exit(INTERRUPTED.into());
-        }
-        eprintln!("\ninterrupt: stopping after the current step and writing a checkpoint (Ctrl-C again to quit at once)");
-    })
-    .context("cannot install the Ctrl-C handler")?;
+    let interrupt = interrupt_flag()?;
     let resume = args.resume.as_deref().map(|value| if value == "auto" { Resume::Auto } else { Resume::Path(value.into()) });
     let options = TrainOptions { device: Device::default(), quiet: args.quiet, resume, interrupt: Some(interrupt) };
     let report = engine::train(&mut registry, &config, options)?;

@@ -37,7 +37,7 @@ impl Batch {
 }
 
 /// What a model is built for: the item shape and the number of classes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DataInfo {
     /// Channels per item.
     pub channels: usize,

@@ -8,10 +8,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::sync::Arc;
+
+use burn::tensor::Device;
 
 use frameworm_manifest::Hook;
 
 use crate::callback::{Callback, CheckpointInfo};
+use crate::model::DynModel;
 use crate::scalar::Scalar;
 
 /// Named scalar metrics of an epoch or a validation pass.
@@ -104,7 +108,40 @@ pub struct HookContext {
     pub run_dir: Option<std::path::PathBuf>,
     /// The plugin whose subscriber is running (set by the registry).
     pub plugin: String,
+    /// An inference copy of the model, set by the engine before `on_train_begin` and refreshed
+    /// before each `on_epoch_end`: for callbacks that sample or score it (e.g. `sample-grid`).
+    pub model: Option<ModelView>,
     stop: Option<StopRequest>,
+}
+
+/// A read-only inference copy of the model being trained, and the device it lives on.
+#[derive(Clone)]
+pub struct ModelView {
+    model: Arc<dyn DynModel>,
+    device: Device,
+}
+
+impl ModelView {
+    /// Wraps an inference copy of a model.
+    pub fn new(model: Box<dyn DynModel>, device: Device) -> Self {
+        ModelView { model: Arc::from(model), device }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &dyn DynModel {
+        &*self.model
+    }
+
+    /// Its device.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+}
+
+impl std::fmt::Debug for ModelView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelView").field("model", &self.model.type_name()).field("device", &self.device).finish()
+    }
 }
 
 impl HookContext {

@@ -11,10 +11,12 @@ pub mod dataset;
 pub mod engine;
 pub mod error;
 pub mod hooks;
+pub mod images;
 pub mod metric;
 pub mod model;
 pub mod pipeline;
 pub mod registry;
+pub mod sampler;
 pub mod scalar;
 pub mod trainer;
 
@@ -25,13 +27,14 @@ pub use component::{ComponentConfig, FromConfig};
 pub use dataset::Dataset;
 pub use error::{ComponentError, RegistryError};
 pub use frameworm_manifest::{Hook, Kind, PluginOrigin};
-pub use hooks::{HookContext, HookEvent, HookFailure, HookRegistry, HookResult, Metrics, StopRequest};
-pub use metric::Metric;
+pub use hooks::{ModelView, HookContext, HookEvent, HookFailure, HookRegistry, HookResult, Metrics, StopRequest};
+pub use metric::{Metric, MetricInput, MetricSource};
 pub use model::{DynModel, LossOutput, Model};
-pub use pipeline::{Pipeline, PipelineContext};
+pub use pipeline::{Pipeline, PipelineContext, PipelineReport};
 pub use registry::{
     ComponentMeta, Declared, PluginInfo, PluginRegistrar, Registrar, Registry, RegistrySummary,
 };
+pub use sampler::Sampler;
 pub use scalar::Scalar;
 pub use trainer::{StepContext, StepOutput, Trainer};
 

@@ -11,6 +11,7 @@ use burn::tensor::{Device, Tensor};
 use crate::batch::{Batch, DataInfo};
 use crate::component::ComponentConfig;
 use crate::error::ComponentError;
+use crate::sampler::Sampler;
 use crate::scalar::Scalar;
 
 /// What `compute_loss` returns: the loss to minimise and named scalar metrics (the seed's
@@ -65,6 +66,18 @@ pub trait Model: Module + 'static {
         let _ = images;
         None
     }
+
+    /// Class scores `[N, classes]` (logits or probabilities) for classifiers; the `accuracy`
+    /// metric compares their arg-max with the labels. `None`: the model does not classify.
+    fn predictions(&self, images: Tensor<4>) -> Option<Tensor<2>> {
+        let _ = images;
+        None
+    }
+
+    /// The model's [`Sampler`], for generative models (`Some(self)`); `None`: it cannot sample.
+    fn sampler(&self) -> Option<&dyn Sampler> {
+        None
+    }
 }
 
 /// A type-erased model: everything the engine needs, with no generic parameter.
@@ -77,6 +90,12 @@ pub trait DynModel: Send {
     fn inference(&self) -> Box<dyn DynModel>;
     /// See [`Model::reconstruction`].
     fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>>;
+    /// See [`Model::predictions`].
+    fn predictions(&self, images: Tensor<4>) -> Option<Tensor<2>>;
+    /// Whether the model implements [`Sampler`].
+    fn can_sample(&self) -> bool;
+    /// `count` generated images (see [`Sampler::sample`]); `None` when the model cannot sample.
+    fn sample(&self, count: usize, device: &Device) -> Option<Tensor<4>>;
     /// `sum + more` per parameter (gradient accumulation).
     fn add_gradients(&self, sum: GradientsParams, more: GradientsParams) -> GradientsParams;
     /// Backpropagates `loss` and collects the gradients of this model's parameters.
@@ -126,6 +145,18 @@ impl<M: Model> DynModel for ModelSlot<M> {
 
     fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>> {
         self.model().reconstruction(images)
+    }
+
+    fn predictions(&self, images: Tensor<4>) -> Option<Tensor<2>> {
+        self.model().predictions(images)
+    }
+
+    fn can_sample(&self) -> bool {
+        self.model().sampler().is_some()
+    }
+
+    fn sample(&self, count: usize, device: &Device) -> Option<Tensor<4>> {
+        self.model().sampler().map(|sampler| sampler.sample(count, device))
     }
 
     fn add_gradients(&self, sum: GradientsParams, more: GradientsParams) -> GradientsParams {

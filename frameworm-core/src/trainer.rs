@@ -1,5 +1,7 @@
 //! The Trainer kind: what one training step and one validation step do.
 
+use std::path::Path;
+
 use burn::optim::ModuleOptimizer;
 
 use crate::batch::Batch;
@@ -63,4 +65,15 @@ pub trait Trainer: Send {
     fn training_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, batch_idx: usize) -> Result<StepOutput, StepError>;
     /// Evaluates `batch` without updating parameters.
     fn validation_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, batch_idx: usize) -> Result<StepOutput, StepError>;
+    /// Writes the trainer's own state (e.g. a second optimizer) into the checkpoint folder
+    /// `dir` while it is being written; the folder becomes visible only once complete.
+    fn save_state(&self, dir: &Path) -> Result<(), ComponentError> {
+        let _ = dir;
+        Ok(())
+    }
+    /// Restores what [`Trainer::save_state`] wrote into checkpoint folder `dir`.
+    fn load_state(&mut self, dir: &Path) -> Result<(), ComponentError> {
+        let _ = dir;
+        Ok(())
+    }
 }

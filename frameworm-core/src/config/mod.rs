@@ -54,6 +54,13 @@ impl Config {
         Ok(config)
     }
 
+    /// A config from YAML text, without `_base_` files, labelled `label` in errors (tests,
+    /// tools, pipelines that build configs).
+    pub fn from_yaml(label: &str, text: &str) -> Result<Config, ConfigError> {
+        let value: Value = serde_yaml::from_str(text).map_err(|error| ConfigError::Invalid { location: label.to_string(), message: error.to_string() })?;
+        Config::from_layers(LayeredConfig::from_value(Path::new(label), value))
+    }
+
     /// The run's name: `name:`, else the config file's stem.
     pub fn run_name(&self) -> String {
         self.run.name.clone().unwrap_or_else(|| {
@@ -74,6 +81,9 @@ impl Config {
         }
         all.extend(run.callbacks.iter().enumerate().map(|(i, c)| (format!("callbacks.{i}"), Kind::Callback, c)));
         all.extend(run.metrics.iter().enumerate().map(|(i, m)| (format!("metrics.{i}"), Kind::Metric, m)));
+        if let Some(pipeline) = &run.pipeline {
+            all.push(("pipeline".to_string(), Kind::Pipeline, pipeline));
+        }
         all
     }
 

@@ -50,9 +50,13 @@ pub struct RunConfig {
     /// Callback plugins for this run, in order.
     #[serde(default)]
     pub callbacks: Vec<ComponentRef>,
-    /// Metric plugins computed on validation data (real images vs the model's reconstructions).
+    /// Metric plugins scored on validation data (against reconstructions, samples or class
+    /// predictions: each metric says which).
     #[serde(default)]
     pub metrics: Vec<ComponentRef>,
+    /// The pipeline `frameworm pipeline run` uses this config with, and its settings.
+    #[serde(default)]
+    pub pipeline: Option<ComponentRef>,
     /// Plugins to switch off for this run.
     #[serde(default)]
     pub plugins: PluginsConfig,

@@ -1,6 +1,8 @@
 //! Checkpoints: the model (burnpack via burn-store), the optimizer's and the scheduler's
-//! records (burnpack), and `state.json` (epoch, step, position in the epoch, seed, running
-//! epoch sums, best metric, callback states).
+//! records (burnpack), the trainer's own state (if it keeps any, e.g. a GAN's second optimizer),
+//! the resolved `config.yaml` (so a checkpoint moved out of its run folder still loads), and
+//! `state.json` (epoch, step, position in the epoch, seed, running epoch sums, best metric,
+//! callback states).
 //!
 //! Each checkpoint is a folder `checkpoints/step-<N>/`, written complete under a temporary name,
 //! fsynced, then renamed into place; `checkpoints/latest` and `checkpoints/best` are links to
@@ -19,11 +21,16 @@ use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
+use crate::batch::DataInfo;
 use crate::hooks::Metrics;
 use crate::model::DynModel;
+use crate::trainer::Trainer;
 
 const STATE_FILE: &str = "state.json";
-const MODEL_FILE: &str = "model.bpk";
+/// The model parameters (burnpack).
+pub const MODEL_FILE: &str = "model.bpk";
+/// The resolved run config the checkpoint was trained with (so a moved checkpoint still loads).
+pub const CONFIG_FILE: &str = "config.yaml";
 const OPTIMIZER_FILE: &str = "optimizer.bpk";
 const SCHEDULER_FILE: &str = "scheduler.bpk";
 const FORMAT: u32 = 1;
@@ -110,6 +117,9 @@ pub struct CheckpointState {
     pub best: Option<Best>,
     /// Callback states, keyed `plugin::name`.
     pub callbacks: BTreeMap<String, serde_json::Value>,
+    /// The item shape the model was built for (so sampling needs no dataset).
+    #[serde(default)]
+    pub data: Option<DataInfo>,
 }
 
 impl CheckpointState {
@@ -128,12 +138,15 @@ impl CheckpointState {
             metrics: Metrics::new(),
             best: None,
             callbacks: BTreeMap::new(),
+            data: None,
         }
     }
 }
 
 /// Writes `bytes` to `path` and flushes them to disk.
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
+/// Writes `bytes` to `path` and flushes them to disk (for files inside a checkpoint folder
+/// that is still being written, e.g. a trainer's own state).
+pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
     let mut file = File::create(path).map_err(io(path, "cannot create"))?;
     file.write_all(bytes).map_err(io(path, "cannot write"))?;
     file.sync_all().map_err(io(path, "cannot flush to disk"))
@@ -154,7 +167,9 @@ pub fn write(
     model: &dyn DynModel,
     optimizer: &ModuleOptimizer,
     scheduler: &ModuleLrScheduler,
+    trainer: Option<&dyn Trainer>,
     state: &CheckpointState,
+    config_yaml: &str,
 ) -> Result<PathBuf, CheckpointError> {
     fs::create_dir_all(checkpoints).map_err(io(checkpoints, "cannot create folder"))?;
     let temporary = checkpoints.join(format!(".tmp-{name}-{}", std::process::id()));
@@ -181,6 +196,14 @@ pub fn write(
     let scheduler_path = temporary.join(SCHEDULER_FILE);
     let bytes = scheduler.to_record().into_bytes().map_err(record_error(scheduler_path.clone()))?;
     write_synced(&scheduler_path, &bytes)?;
+    if let Some(trainer) = trainer {
+        trainer.save_state(&temporary).map_err(|error| CheckpointError::Io {
+            path: temporary.clone(),
+            action: "cannot save the trainer's state",
+            source: std::io::Error::other(error.to_string()),
+        })?;
+    }
+    write_synced(&temporary.join(CONFIG_FILE), config_yaml.as_bytes())?;
     let state_path = temporary.join(STATE_FILE);
     let json = serde_json::to_vec_pretty(state).expect("checkpoint state serialises");
     write_synced(&state_path, &json)?;
@@ -275,6 +298,7 @@ pub fn restore(
     model: &mut dyn DynModel,
     optimizer: &mut ModuleOptimizer,
     scheduler: &mut ModuleLrScheduler,
+    trainer: Option<&mut dyn Trainer>,
 ) -> Result<(), CheckpointError> {
     if state.model_type != model.type_name() {
         return Err(CheckpointError::OtherModel {
@@ -306,6 +330,9 @@ pub fn restore(
         });
     }
     model.load(&model_path).map_err(|e| corrupt(&model_path, &e))?;
+    if let Some(trainer) = trainer {
+        trainer.load_state(dir).map_err(|e| corrupt(dir, &e))?;
+    }
     *optimizer = new_optimizer;
     *scheduler = scheduler.clone().load_record(record);
     Ok(())
@@ -370,7 +397,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let checkpoints = dir.path().join("checkpoints");
         let (model, optimizer, scheduler) = parts::<Small>();
-        write(&checkpoints, "step-00000001", &*model, &optimizer, &scheduler, &state_at(1, &*model)).unwrap();
+        write(&checkpoints, "step-00000001", &*model, &optimizer, &scheduler, None, &state_at(1, &*model), "").unwrap();
         set_link(&checkpoints, "latest", "step-00000001").unwrap();
         // A writer killed mid-way leaves a half-written temporary folder and no rename.
         let crashed = checkpoints.join(".tmp-step-00000002-1");
@@ -381,7 +408,7 @@ mod tests {
         assert_eq!(read_state(&found).unwrap().step, 1);
         // The next complete write moves `latest`; the old folder is pruned, `best` kept.
         set_link(&checkpoints, "best", "step-00000001").unwrap();
-        write(&checkpoints, "step-00000003", &*model, &optimizer, &scheduler, &state_at(3, &*model)).unwrap();
+        write(&checkpoints, "step-00000003", &*model, &optimizer, &scheduler, None, &state_at(3, &*model), "").unwrap();
         set_link(&checkpoints, "latest", "step-00000003").unwrap();
         prune(&checkpoints);
         assert_eq!(read_state(&resolve(&checkpoints).unwrap()).unwrap().step, 3);
@@ -395,18 +422,18 @@ mod tests {
     fn corrupt_files_and_other_models_are_clear_errors() {
         let dir = tempfile::tempdir().unwrap();
         let (mut model, mut optimizer, mut scheduler) = parts::<Small>();
-        let path = write(dir.path(), "step-00000001", &*model, &optimizer, &scheduler, &state_at(1, &*model)).unwrap();
+        let path = write(dir.path(), "step-00000001", &*model, &optimizer, &scheduler, None, &state_at(1, &*model), "").unwrap();
         let state = read_state(&path).unwrap();
-        restore(&path, &state, "small", &mut *model, &mut optimizer, &mut scheduler).unwrap();
+        restore(&path, &state, "small", &mut *model, &mut optimizer, &mut scheduler, None).unwrap();
 
         let (mut other, mut other_optimizer, mut other_scheduler) = parts::<Other>();
-        let error = restore(&path, &state, "other", &mut *other, &mut other_optimizer, &mut other_scheduler).unwrap_err();
+        let error = restore(&path, &state, "other", &mut *other, &mut other_optimizer, &mut other_scheduler, None).unwrap_err();
         assert!(error.to_string().contains("holds model `small`"), "{error}");
 
         let model_file = path.join(MODEL_FILE);
         let bytes = fs::read(&model_file).unwrap();
         fs::write(&model_file, &bytes[..bytes.len() / 2]).unwrap();
-        let error = restore(&path, &state, "small", &mut *model, &mut optimizer, &mut scheduler).unwrap_err();
+        let error = restore(&path, &state, "small", &mut *model, &mut optimizer, &mut scheduler, None).unwrap_err();
         assert!(matches!(error, CheckpointError::Corrupt { .. }), "{error}");
         assert!(error.to_string().contains("model.bpk: corrupt checkpoint"), "{error}");
 

@@ -11,9 +11,11 @@
 
 pub mod checkpoint;
 pub mod data;
+pub mod evaluate;
 pub mod optim;
 pub mod progress;
 pub mod run_dir;
+pub mod scoring;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -30,8 +32,7 @@ use crate::batch::{Batch, DataInfo};
 use crate::callback::CheckpointInfo;
 use crate::config::{Config, ConfigError};
 use crate::error::ComponentError;
-use crate::hooks::{HookContext, HookEvent, HookFailure, Metrics, StopRequest};
-use crate::metric::Metric;
+use crate::hooks::{HookContext, HookEvent, HookFailure, Metrics, ModelView, StopRequest};
 use crate::model::DynModel;
 use crate::registry::Registry;
 use crate::trainer::{StepContext, StepError, Trainer};
@@ -39,6 +40,7 @@ use checkpoint::{Best, CheckpointError, CheckpointState};
 use data::{PluginItems, Subset};
 use progress::Progress;
 use run_dir::{MetricsLog, RunDirError};
+use scoring::{MetricScores, NamedMetric};
 
 /// Where to resume from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +62,13 @@ pub struct TrainOptions {
     pub resume: Option<Resume>,
     /// Set (by a Ctrl-C handler) to stop after the current step with a checkpoint.
     pub interrupt: Option<Arc<AtomicBool>>,
+}
+
+impl TrainOptions {
+    /// Train on `device`, with progress output, no resume and no interrupt flag.
+    pub fn on(device: Device) -> Self {
+        TrainOptions { device, quiet: false, resume: None, interrupt: None }
+    }
 }
 
 /// How a run ended.
@@ -136,6 +145,9 @@ pub enum TrainError {
     /// Resuming is impossible.
     #[error("cannot resume: {0}")]
     Resume(String),
+    /// A request that cannot be carried out as asked (e.g. sampling from a classifier).
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl From<StepError> for TrainError {
@@ -146,6 +158,9 @@ impl From<StepError> for TrainError {
         }
     }
 }
+
+/// Salt for the seed of samples drawn to score sample metrics (mixed with the epoch).
+const SAMPLE_SALT: u64 = 0x5A4D_504C_4553;
 
 /// A stable 64-bit mix (splitmix64) for deriving seeds.
 fn mix(seed: u64, salt: u64) -> u64 {
@@ -165,10 +180,11 @@ struct Run<'a> {
     validation: Option<Subset>,
     model: Box<dyn DynModel>,
     trainer: Box<dyn Trainer>,
-    metrics: Vec<(String, Box<dyn Metric>)>,
+    metrics: Vec<NamedMetric>,
     optimizer: ModuleOptimizer,
     scheduler: ModuleLrScheduler,
     run_dir: PathBuf,
+    resolved_config: String,
     checkpoints: PathBuf,
     monitor: Option<(String, bool)>,
     state: CheckpointState,
@@ -232,39 +248,7 @@ impl<'a> Run<'a> {
         let device = options.device.clone();
         let train_device = device.clone().autodiff();
 
-        let build_items = |registry: &Registry, path: &str, component: &crate::config::ComponentRef| {
-            registry
-                .build_dataset(&component.name, &component.section)
-                .map(|dataset| PluginItems::new(dataset, format!("{path}.{}", component.name)))
-                .map_err(|error| config.component_error(path, error))
-        };
-        let items = build_items(registry, "dataset", &run.dataset)?;
-        if items_len(&items) == 0 {
-            return Err(config.error_at("dataset", format!("dataset `{}` has no items", run.dataset.name)).into());
-        }
-        let info = items.info();
-        let (train, validation) = match &run.val_dataset {
-            Some(val) => {
-                let val_items = build_items(registry, "val_dataset", val)?;
-                let val_info = val_items.info();
-                if (val_info.channels, val_info.height, val_info.width) != (info.channels, info.height, info.width) {
-                    return Err(config
-                        .error_at(
-                            "val_dataset",
-                            format!(
-                                "validation items are {}×{}×{} but training items are {}×{}×{}",
-                                val_info.channels, val_info.height, val_info.width, info.channels, info.height, info.width
-                            ),
-                        )
-                        .into());
-                }
-                (data::whole(items), (items_len(&val_items) > 0).then(|| data::whole(val_items)))
-            }
-            None => data::split(items, run.data.val_split, run.seed),
-        };
-        if train.indices.is_empty() {
-            return Err(config.error_at("data.val_split", "no training items are left after the validation split").into());
-        }
+        let RunData { train, validation, info } = prepare_data(registry, config)?;
 
         device.seed(run.seed);
         train_device.seed(run.seed);
@@ -359,6 +343,7 @@ impl<'a> Run<'a> {
             scheduler,
             checkpoints: run_dir.join("checkpoints"),
             run_dir,
+            resolved_config: resolved,
             monitor,
             state: CheckpointState::new(&run.model.name, "", run.seed),
             ctx: HookContext::default(),
@@ -373,6 +358,7 @@ impl<'a> Run<'a> {
         if let Some(dir) = &resume_dir {
             engine.restore(dir)?;
         }
+        engine.state.data = Some(info);
         let mut columns: BTreeSet<String> = available;
         columns.insert("lr".into());
         let resume = resume_dir.as_ref().map(|_| (engine.state.epoch, engine.state.step));
@@ -389,7 +375,15 @@ impl<'a> Run<'a> {
                 state.seed, self.state.seed
             ));
         }
-        checkpoint::restore(dir, &state, &self.config.run.model.name, &mut *self.model, &mut self.optimizer, &mut self.scheduler)?;
+        checkpoint::restore(
+            dir,
+            &state,
+            &self.config.run.model.name,
+            &mut *self.model,
+            &mut self.optimizer,
+            &mut self.scheduler,
+            Some(&mut *self.trainer),
+        )?;
         let unknown = self.registry.hooks_mut().load_states(state.callbacks.clone()).map_err(TrainError::Resume)?;
         for key in unknown {
             self.progress.note(&format!("note: the checkpoint has state for callback `{key}`, which this run does not use"));
@@ -420,6 +414,7 @@ impl<'a> Run<'a> {
         self.ctx.max_epochs = epochs;
         self.ctx.num_batches = batches;
         self.ctx.run_dir = Some(self.run_dir.clone());
+        self.ctx.model = Some(ModelView::new(self.model.inference(), self.device.clone()));
         self.fire(&HookEvent::TrainBegin)?;
         let mut outcome = Outcome::Completed;
 
@@ -538,6 +533,7 @@ impl<'a> Run<'a> {
         self.state.next_batch = 0;
         let elapsed = started.elapsed();
         let samples = (self.samples - samples_before) as f64;
+        self.ctx.model = Some(ModelView::new(self.model.inference(), self.device.clone()));
         self.fire(&HookEvent::EpochEnd(&metrics))?;
         self.progress.finish_epoch(epoch, &metrics, elapsed, samples / elapsed.as_secs_f64().max(1e-9));
         if let Some(log) = &mut self.log {
@@ -577,6 +573,7 @@ impl<'a> Run<'a> {
         let loader = data::epoch_loader(subset, batch_size, None, 0, run.data.num_workers, &self.device);
         let mut model = self.model.inference();
         let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+        let mut scores = MetricScores::new(&self.metrics);
         for (batch_idx, batch) in loader.iter().enumerate() {
             let batch = batch.map_err(|error| TrainError::Data(error.to_string()))?;
             let items = batch.len() as f64;
@@ -595,16 +592,13 @@ impl<'a> Run<'a> {
             for (name, value) in &output.metrics {
                 add_sum(&mut sums, &format!("val_{name}"), value.value(), items);
             }
-            if !self.metrics.is_empty()
-                && let Some(generated) = model.reconstruction(batch.images.clone())
-            {
-                for (name, metric) in &self.metrics {
-                    let score = metric.compute(&batch.images, &generated)?;
-                    add_sum(&mut sums, &format!("val_{name}"), score, items);
-                }
-            }
+            scores.add_batch(&*model, &batch)?;
         }
-        let metrics = means(&sums);
+        let mut metrics = means(&sums);
+        let sample_seed = mix(self.state.seed, SAMPLE_SALT ^ self.state.epoch as u64);
+        for (name, score) in scores.finish(&*model, &self.device, sample_seed)? {
+            metrics.insert(format!("val_{name}"), score);
+        }
         self.fire(&HookEvent::ValidationEnd(&metrics))?;
         Ok(metrics)
     }
@@ -616,7 +610,16 @@ impl<'a> Run<'a> {
         }
         self.state.callbacks = self.registry.hooks().save_states();
         let name = format!("step-{:08}", self.state.step);
-        let path = checkpoint::write(&self.checkpoints, &name, &*self.model, &self.optimizer, &self.scheduler, &self.state)?;
+        let path = checkpoint::write(
+            &self.checkpoints,
+            &name,
+            &*self.model,
+            &self.optimizer,
+            &self.scheduler,
+            Some(&*self.trainer),
+            &self.state,
+            &self.resolved_config,
+        )?;
         checkpoint::set_link(&self.checkpoints, "latest", &name)?;
         if best {
             checkpoint::set_link(&self.checkpoints, "best", &name)?;
@@ -626,6 +629,56 @@ impl<'a> Run<'a> {
         self.fire(&HookEvent::CheckpointSave(&path))?;
         Ok(())
     }
+}
+
+/// The data of a run: the training subset, the held-out subset and the item shape.
+pub struct RunData {
+    /// Items trained on.
+    pub train: Subset,
+    /// Held-out items (`val_dataset`, or `data.val_split` of `dataset`).
+    pub validation: Option<Subset>,
+    /// The item shape and class count models are built for.
+    pub info: DataInfo,
+}
+
+/// Builds the datasets `config` names and splits them exactly as training does (same seed, same
+/// split), so evaluation after training sees the same held-out items.
+pub fn prepare_data(registry: &Registry, config: &Config) -> Result<RunData, TrainError> {
+    let run = &config.run;
+    let build_items = |registry: &Registry, path: &str, component: &crate::config::ComponentRef| {
+        registry
+            .build_dataset(&component.name, &component.section)
+            .map(|dataset| PluginItems::new(dataset, format!("{path}.{}", component.name)))
+            .map_err(|error| config.component_error(path, error))
+    };
+    let items = build_items(registry, "dataset", &run.dataset)?;
+    if items_len(&items) == 0 {
+        return Err(config.error_at("dataset", format!("dataset `{}` has no items", run.dataset.name)).into());
+    }
+    let info = items.info();
+    let (train, validation) = match &run.val_dataset {
+        Some(val) => {
+            let val_items = build_items(registry, "val_dataset", val)?;
+            let val_info = val_items.info();
+            if (val_info.channels, val_info.height, val_info.width) != (info.channels, info.height, info.width) {
+                return Err(config
+                    .error_at(
+                        "val_dataset",
+                        format!(
+                            "validation items are {}×{}×{} but training items are {}×{}×{}",
+                            val_info.channels, val_info.height, val_info.width, info.channels, info.height, info.width
+                        ),
+                    )
+                    .into());
+            }
+            (data::whole(items), (items_len(&val_items) > 0).then(|| data::whole(val_items)))
+        }
+        None => data::split(items, run.data.val_split, run.seed),
+    };
+    if train.indices.is_empty() {
+        return Err(config.error_at("data.val_split", "no training items are left after the validation split").into());
+    }
+    Ok(RunData { train, validation, info })
 }
 
 fn items_len(items: &PluginItems) -> usize {
@@ -656,7 +709,7 @@ fn probe_metrics(
     model: &dyn DynModel,
     train: &Subset,
     validation: bool,
-    metrics: &[(String, Box<dyn Metric>)],
+    metrics: &[NamedMetric],
     info: &DataInfo,
     device: &Device,
 ) -> Result<BTreeSet<String>, TrainError> {
@@ -682,16 +735,10 @@ fn probe_metrics(
         if !validation {
             return Err(config.error_at("metrics", "metric plugins are computed on validation data: set `data.val_split` or `val_dataset`").into());
         }
-        if inference.reconstruction(batch.images.clone()).is_none() {
-            return Err(config
-                .error_at(
-                    "metrics.0",
-                    format!(
-                        "metric `{}` compares real images with the model's reconstructions, and model `{}` makes none",
-                        metrics[0].0, config.run.model.name
-                    ),
-                )
-                .into());
+        for (index, (name, metric)) in metrics.iter().enumerate() {
+            if let Some(problem) = scoring::unsupported(name, metric.source(), &*inference, &config.run.model.name, &batch) {
+                return Err(config.error_at(&format!("metrics.{index}"), problem).into());
+            }
         }
     }
     if validation {

@@ -1,7 +1,6 @@
 //! `mae`: a metric plugin (mean absolute error to start from).
 
-use burn::tensor::Tensor;
-use frameworm_core::{ComponentError, FromConfig, Metric, PluginRegistrar, RegistryError};
+use frameworm_core::{ComponentError, FromConfig, Metric, MetricInput, PluginRegistrar, RegistryError};
 
 /// The metric.
 #[derive(Debug, Default)]
@@ -15,11 +14,9 @@ impl FromConfig for Mae {
 }
 
 impl Metric for Mae {
-    fn compute(&self, real: &Tensor<4>, generated: &Tensor<4>) -> Result<f64, ComponentError> {
-        if real.dims() != generated.dims() {
-            return Err(ComponentError::Invalid(format!("mae: shapes differ: {:?} vs {:?}", real.dims(), generated.dims())));
-        }
-        Ok((real.clone() - generated.clone()).abs().mean().into_scalar::<f32>() as f64)
+    fn compute(&self, input: &MetricInput<'_>) -> Result<f64, ComponentError> {
+        let generated = input.same_shape("mae")?;
+        Ok((input.real.clone() - generated.clone()).abs().mean().into_scalar::<f32>() as f64)
     }
     fn higher_is_better(&self) -> bool {
         false
@@ -34,13 +31,13 @@ pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::Device;
+    use burn::tensor::{Device, Tensor};
 
     #[test]
     fn scores_by_hand() {
         let device = Device::default();
         let real = Tensor::<4>::zeros([1, 1, 1, 2], &device);
         let generated = Tensor::<4>::from_floats([[[[1.0, 3.0]]]], &device);
-        assert_eq!(Mae.compute(&real, &generated).unwrap(), 2.0);
+        assert_eq!(Mae.compute(&MetricInput::images(&real, &generated)).unwrap(), 2.0);
     }
 }

@@ -69,6 +69,10 @@ impl Model for MlpClassifier {
         let loss = CrossEntropyLossConfig::new().init(&logits.device()).forward(logits, labels);
         LossOutput::new(loss).with_metric("accuracy", correct)
     }
+
+    fn predictions(&self, images: Tensor<4>) -> Option<Tensor<2>> {
+        Some(self.forward(images))
+    }
 }
 
 /// Entry point: nothing beyond the declared model.

@@ -1,6 +1,6 @@
 //! `registry-report`: a pipeline plugin (reports the registry to start from).
 
-use frameworm_core::{ComponentError, FromConfig, Pipeline, PipelineContext, PluginRegistrar, RegistryError};
+use frameworm_core::{ComponentError, FromConfig, Pipeline, PipelineContext, PipelineReport, PluginRegistrar, RegistryError};
 
 /// The pipeline.
 #[derive(Debug, Default)]
@@ -17,10 +17,9 @@ impl FromConfig for RegistryReport {
 }
 
 impl Pipeline for RegistryReport {
-    fn run(&mut self, ctx: &mut PipelineContext<'_>) -> Result<(), ComponentError> {
+    fn run(&mut self, ctx: &mut PipelineContext<'_>) -> Result<PipelineReport, ComponentError> {
         self.last_report = format!("{} components registered", ctx.registry.all().len());
-        println!("{}", self.last_report);
-        Ok(())
+        Ok(PipelineReport { stages: vec![self.last_report.clone()], outputs: Vec::new() })
     }
 }
 
@@ -35,10 +34,11 @@ mod tests {
 
     #[test]
     fn runs_on_an_empty_registry() {
-        let registry = frameworm_core::Registry::empty();
-        let config = Default::default();
+        let mut registry = frameworm_core::Registry::empty();
+        let config = frameworm_core::config::Config::from_yaml("test.yaml", "model: {name: m}\ndataset: {name: d}").unwrap();
+        let options = frameworm_core::engine::TrainOptions::on(frameworm_core::burn::tensor::Device::default());
         let mut pipeline = RegistryReport::default();
-        pipeline.run(&mut PipelineContext { registry: &registry, config: &config }).unwrap();
+        pipeline.run(&mut PipelineContext { registry: &mut registry, config: &config, options }).unwrap();
         assert_eq!(pipeline.last_report, "0 components registered");
     }
 }

@@ -23,7 +23,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{log_sigmoid, relu, sigmoid};
 use burn::tensor::{Device, Distribution, Tensor};
-use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model, PluginRegistrar, RegistryError};
+use frameworm_core::{Sampler, Batch, ComponentError, DataInfo, LossOutput, Model, PluginRegistrar, RegistryError};
 use serde::{Deserialize, Serialize};
 
 /// The `model.vae` config section.
@@ -249,6 +249,16 @@ impl Model for Vae {
 
     fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>> {
         Some(self.reconstruct(images))
+    }
+
+    fn sampler(&self) -> Option<&dyn Sampler> {
+        Some(self)
+    }
+}
+
+impl Sampler for Vae {
+    fn sample(&self, count: usize, device: &Device) -> Tensor<4> {
+        Vae::sample(self, count, device)
     }
 }
 

@@ -1,0 +1,90 @@
+//! `frameworm sample` and `frameworm evaluate`: load a checkpoint with the config it was trained
+//! with, then draw a PNG grid of samples or score metric plugins on the run's held-out split.
+
+use anyhow::{Context, Result};
+use frameworm_core::Registry;
+use frameworm_core::burn::tensor::Device;
+use frameworm_core::engine::evaluate::{self, Evaluation};
+use frameworm_core::images;
+
+use crate::RegisterFn;
+use crate::args::{EvaluateArgs, SampleArgs};
+use crate::table;
+
+fn registry(disabled: &[String], register: RegisterFn) -> Result<Registry> {
+    Registry::build(register, disabled).context("cannot build the plugin registry")
+}
+
+/// `frameworm sample`.
+pub fn sample(args: &SampleArgs, disabled: &[String], register: RegisterFn) -> Result<()> {
+    if args.n == 0 {
+        anyhow::bail!("--n must be at least 1");
+    }
+    let registry = registry(disabled, register)?;
+    let device = Device::default();
+    let trained = evaluate::load(&registry, &args.checkpoint, &device)?;
+    let seed = args.seed.unwrap_or(trained.state.seed);
+    let samples = evaluate::sample(&trained, args.n, seed, &device)?;
+    let layout = images::write_grid(&samples, &args.out, args.columns)?;
+    let [n, c, h, w] = samples.dims();
+    println!(
+        "wrote {}: {n} samples ({}×{} grid of {c}×{h}×{w} images, {}×{} px) from model `{}` at step {} (seed {seed})",
+        args.out.display(),
+        layout.columns,
+        layout.rows,
+        layout.size.0,
+        layout.size.1,
+        trained.config.run.model.name,
+        trained.state.step
+    );
+    Ok(())
+}
+
+/// `frameworm evaluate`.
+pub fn evaluate(args: &EvaluateArgs, disabled: &[String], register: RegisterFn) -> Result<()> {
+    if args.n == 0 {
+        anyhow::bail!("--n must be at least 1");
+    }
+    let registry = registry(disabled, register)?;
+    let device = Device::default();
+    let trained = evaluate::load(&registry, &args.checkpoint, &device)?;
+    let names: Vec<String> = if args.metrics.is_empty() {
+        trained.config.run.metrics.iter().map(|m| m.name.clone()).collect()
+    } else {
+        args.metrics.iter().map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect()
+    };
+    if names.is_empty() {
+        anyhow::bail!("no metrics: pass --metrics NAME[,NAME…] (`frameworm plugins search '*'` lists them) or list them under `metrics:` in the run config");
+    }
+    let metrics = evaluate::build_metrics(&registry, &trained.config, &names)?;
+    let evaluation = evaluate::evaluate(&registry, &trained, &metrics, args.n, args.seed, &device)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+    } else {
+        print_table(&evaluation);
+    }
+    Ok(())
+}
+
+fn print_table(evaluation: &Evaluation) {
+    println!(
+        "checkpoint {} (model `{}`), {} held-out items, sample seed {}",
+        evaluation.checkpoint.display(),
+        evaluation.model,
+        evaluation.items,
+        evaluation.seed
+    );
+    let rows = evaluation
+        .scores
+        .iter()
+        .map(|score| {
+            vec![
+                score.metric.clone(),
+                format!("{:.4}", score.value),
+                if score.higher_is_better { "higher".into() } else { "lower".into() },
+                score.source.name().to_string(),
+            ]
+        })
+        .collect();
+    println!("{}", table::render(&["metric", "value", "better", "compares"], rows));
+}

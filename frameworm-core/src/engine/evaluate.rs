@@ -1,0 +1,189 @@
+//! Using a trained checkpoint: load it with the config it was trained with ([`load`]), draw
+//! samples from it ([`sample`]), and score metric plugins on the held-out split ([`evaluate`]),
+//! for `frameworm sample`, `frameworm evaluate` and pipelines.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::{Device, Tensor};
+use serde_yaml::Value;
+
+use super::checkpoint::{self, CONFIG_FILE, CheckpointError, CheckpointState};
+use super::data::{self, Subset};
+use super::scoring::{self, MetricScores, NamedMetric};
+use super::{TrainError, mix, prepare_data};
+use crate::batch::DataInfo;
+use crate::config::Config;
+use crate::metric::MetricSource;
+use crate::model::DynModel;
+use crate::registry::Registry;
+
+/// Salt for the seed of evaluation samples.
+const EVALUATE_SALT: u64 = 0x4556_414C;
+
+/// A trained model loaded from a checkpoint.
+pub struct Trained {
+    /// The checkpoint folder.
+    pub dir: PathBuf,
+    /// The config it was trained with.
+    pub config: Config,
+    /// Its state (epoch, step, metrics).
+    pub state: CheckpointState,
+    /// The model, on the device it was loaded to, without autodiff.
+    pub model: Box<dyn DynModel>,
+}
+
+/// Loads the checkpoint at `path` (a checkpoint folder, a run folder or its `checkpoints`
+/// folder: the `latest` one) with the config stored beside it.
+pub fn load(registry: &Registry, path: &Path, device: &Device) -> Result<Trained, TrainError> {
+    let dir = checkpoint::resolve(path)?;
+    let config_path = [dir.join(CONFIG_FILE), dir.join("../..").join(CONFIG_FILE)]
+        .into_iter()
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| {
+            TrainError::Checkpoint(CheckpointError::Io {
+                path: dir.join(CONFIG_FILE),
+                action: "cannot find the config the checkpoint was trained with",
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            })
+        })?;
+    let config = Config::load(&config_path, &[])?;
+    let state = checkpoint::read_state(&dir)?;
+    let info = match state.data {
+        Some(info) => info,
+        None => prepare_data(registry, &config)?.info,
+    };
+    let run = &config.run;
+    let mut model = registry
+        .build_model(&run.model.name, &run.model.section, &info, device)
+        .map_err(|error| config.component_error("model", error))?;
+    if state.model_type != model.type_name() {
+        return Err(CheckpointError::OtherModel {
+            path: dir.clone(),
+            found: state.model.clone(),
+            found_type: state.model_type.clone(),
+            expected: run.model.name.clone(),
+            expected_type: model.type_name().to_string(),
+        }
+        .into());
+    }
+    let model_path = dir.join(checkpoint::MODEL_FILE);
+    model
+        .load(&model_path)
+        .map_err(|error| CheckpointError::Corrupt { path: model_path, reason: error.to_string() })?;
+    Ok(Trained { dir, config, state, model })
+}
+
+/// Why a model cannot sample, naming it.
+pub fn cannot_sample(trained: &Trained) -> String {
+    format!(
+        "model `{}` cannot sample: it does not implement the Sampler capability (generative models such as vae, dcgan and ddpm do)",
+        trained.config.run.model.name
+    )
+}
+
+/// Draws `count` images from `trained` with `seed` on `device`.
+pub fn sample(trained: &Trained, count: usize, seed: u64, device: &Device) -> Result<Tensor<4>, TrainError> {
+    if !trained.model.can_sample() {
+        return Err(TrainError::Usage(cannot_sample(trained)));
+    }
+    device.seed(seed);
+    trained.model.sample(count, device).ok_or_else(|| TrainError::Usage(cannot_sample(trained)))
+}
+
+/// One metric's score.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Score {
+    /// The metric's name.
+    pub metric: String,
+    /// Its value.
+    pub value: f64,
+    /// What the real images were compared with.
+    pub source: MetricSource,
+    /// Whether larger is better.
+    pub higher_is_better: bool,
+}
+
+/// Scores of a checkpoint on held-out data.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Evaluation {
+    /// The checkpoint folder.
+    pub checkpoint: PathBuf,
+    /// The model's component name.
+    pub model: String,
+    /// Held-out items scored.
+    pub items: usize,
+    /// The seed samples were drawn with.
+    pub seed: u64,
+    /// One row per metric, in the order asked.
+    pub scores: Vec<Score>,
+}
+
+/// Builds the metric plugins `names`, each with the settings the run config gives it (if it
+/// lists it under `metrics:`), else its defaults.
+pub fn build_metrics(registry: &Registry, config: &Config, names: &[String]) -> Result<Vec<NamedMetric>, TrainError> {
+    let mut metrics = Vec::new();
+    for name in names {
+        let section = config.run.metrics.iter().find(|m| &m.name == name).map_or(Value::Null, |m| m.section.clone());
+        let metric = registry.build_metric(name, &section).map_err(|error| TrainError::Usage(format!("--metrics: {error}")))?;
+        metrics.push((name.clone(), metric));
+    }
+    Ok(metrics)
+}
+
+/// Scores `metrics` on the first `count` held-out items of the run `trained` came from (the same
+/// split training used), drawing samples for sample metrics with `seed`.
+pub fn evaluate(registry: &Registry, trained: &Trained, metrics: &[NamedMetric], count: usize, seed: Option<u64>, device: &Device) -> Result<Evaluation, TrainError> {
+    let config = &trained.config;
+    let run = &config.run;
+    let held_out = prepare_data(registry, config)?.validation.ok_or_else(|| {
+        TrainError::Usage(format!(
+            "the run has no held-out data (data.val_split is 0 and there is no val_dataset in {}); nothing to evaluate on",
+            config.layers.path.display()
+        ))
+    })?;
+    let subset = first(&held_out, count);
+    let items = subset.indices.len();
+    let batch_size = run.data.val_batch_size.unwrap_or(run.data.batch_size);
+    let loader = data::epoch_loader(&subset, batch_size, None, 0, 0, device);
+    let model = &*trained.model;
+    let mut scores = MetricScores::new(metrics);
+    let mut checked = false;
+    for batch in loader.iter() {
+        let batch = batch.map_err(|error| TrainError::Data(error.to_string()))?;
+        if !checked {
+            for (name, metric) in metrics {
+                if let Some(problem) = scoring::unsupported(name, metric.source(), model, &run.model.name, &batch) {
+                    return Err(TrainError::Usage(problem));
+                }
+            }
+            checked = true;
+        }
+        scores.add_batch(model, &batch)?;
+    }
+    let seed = seed.unwrap_or_else(|| mix(trained.state.seed, EVALUATE_SALT));
+    let values = scores.finish(model, device, seed)?;
+    let scores = metrics
+        .iter()
+        .map(|(name, metric)| Score {
+            metric: name.clone(),
+            value: values.get(name).copied().unwrap_or(f64::NAN),
+            source: metric.source(),
+            higher_is_better: metric.higher_is_better(),
+        })
+        .collect();
+    Ok(Evaluation { checkpoint: trained.dir.clone(), model: run.model.name.clone(), items, seed, scores })
+}
+
+/// The first `count` items of `subset`.
+fn first(subset: &Subset, count: usize) -> Subset {
+    let count = count.min(subset.indices.len());
+    Subset::from_indices_unchecked(subset.wrapped.clone(), subset.indices[..count].to_vec())
+}
+
+/// The item shape a trained model was built for.
+pub fn data_info(registry: &Registry, trained: &Trained) -> Result<DataInfo, TrainError> {
+    match trained.state.data {
+        Some(info) => Ok(info),
+        None => Ok(prepare_data(registry, &trained.config)?.info),
+    }
+}

@@ -1,0 +1,43 @@
+//! `fd-digits`: a metric plugin (mean absolute error to start from).
+
+use frameworm_core::{ComponentError, FromConfig, Metric, MetricInput, PluginRegistrar, RegistryError};
+
+/// The metric.
+#[derive(Debug, Default)]
+pub struct FdDigits;
+
+impl FromConfig for FdDigits {
+    type Config = ();
+    fn from_config(_: ()) -> Result<Self, ComponentError> {
+        Ok(FdDigits)
+    }
+}
+
+impl Metric for FdDigits {
+    fn compute(&self, input: &MetricInput<'_>) -> Result<f64, ComponentError> {
+        let generated = input.same_shape("fd-digits")?;
+        Ok((input.real.clone() - generated.clone()).abs().mean().into_scalar::<f32>() as f64)
+    }
+    fn higher_is_better(&self) -> bool {
+        false
+    }
+}
+
+/// Entry point: called once at start-up; register hooks or extra components here.
+pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, Tensor};
+
+    #[test]
+    fn scores_by_hand() {
+        let device = Device::default();
+        let real = Tensor::<4>::zeros([1, 1, 1, 2], &device);
+        let generated = Tensor::<4>::from_floats([[[[1.0, 3.0]]]], &device);
+        assert_eq!(FdDigits.compute(&MetricInput::images(&real, &generated)).unwrap(), 2.0);
+    }
+}
