@@ -117,7 +117,8 @@ mod tests {
     #[test]
     fn skips_epochs_between_grids_without_a_model() {
         let mut grid = SampleGrid::from_config(SampleGridConfig { every: 5, ..Default::default() }).unwrap();
-        let mut ctx = HookContext { max_epochs: 10, ..Default::default() };
+        let mut ctx = HookContext::default();
+        ctx.max_epochs = 10;
         ctx.epoch = 1;
         assert!(grid.on_epoch_end(&mut ctx, &Metrics::new()).is_ok(), "epoch 2 of 10 is not a grid epoch");
         ctx.epoch = 4;
