@@ -2,55 +2,13 @@
 //! configs learn, resume replays an uninterrupted run exactly, Ctrl-C leaves a resumable
 //! checkpoint, and bad configs fail before training with file:line messages.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{column, csv, frameworm, run_dir, text, train};
 use std::time::{Duration, Instant};
-
-fn frameworm() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_frameworm"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
-
-fn train(config: &str, output: &Path, extra: &[&str]) -> Output {
-    let mut command = frameworm();
-    command.args(["train", "--quiet", "--config", config, "--set"]).arg(format!("output_dir={}", output.display()));
-    for arg in extra {
-        command.arg(arg);
-    }
-    command.output().expect("the binary runs")
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
-/// The only run folder under `output` whose name starts with `name`.
-fn run_dir(output: &Path, name: &str) -> PathBuf {
-    let found: Vec<PathBuf> = std::fs::read_dir(output)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(name))
-        .collect();
-    assert_eq!(found.len(), 1, "{found:?}");
-    found[0].clone()
-}
-
-/// metrics.csv as (header, rows).
-fn csv(dir: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
-    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
-    let rows = lines.map(|l| l.split(',').map(|v| v.parse().unwrap_or(f64::NAN)).collect()).collect();
-    (header, rows)
-}
-
-fn column(dir: &Path, name: &str) -> Vec<f64> {
-    let (header, rows) = csv(dir);
-    let index = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {header:?}"));
-    rows.iter().map(|r| r[index]).collect()
-}
 
 fn step_losses(dir: &Path) -> Vec<(u64, f64)> {
     std::fs::read_to_string(dir.join("metrics.jsonl"))

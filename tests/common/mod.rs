@@ -1,0 +1,63 @@
+//! Helpers shared by the end-to-end tests: run the real `frameworm` binary and read what it wrote.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The binary under test, run from the repository root.
+pub fn frameworm() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_frameworm"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+/// `frameworm train --quiet --config CONFIG --set output_dir=OUTPUT EXTRA…`.
+pub fn train(config: &str, output: &Path, extra: &[&str]) -> Output {
+    let mut command = frameworm();
+    command.args(["train", "--quiet", "--config", config, "--set"]).arg(format!("output_dir={}", output.display()));
+    for arg in extra {
+        command.arg(arg);
+    }
+    command.output().expect("the binary runs")
+}
+
+/// stdout and stderr together.
+pub fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+/// The only run folder under `output` whose name starts with `name`.
+pub fn run_dir(output: &Path, name: &str) -> PathBuf {
+    let found: Vec<PathBuf> = std::fs::read_dir(output)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(name))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    found[0].clone()
+}
+
+/// metrics.csv as (header, rows).
+pub fn csv(dir: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
+    let rows = lines.map(|l| l.split(',').map(|v| v.parse().unwrap_or(f64::NAN)).collect()).collect();
+    (header, rows)
+}
+
+/// One column of metrics.csv.
+pub fn column(dir: &Path, name: &str) -> Vec<f64> {
+    let (header, rows) = csv(dir);
+    let index = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {header:?}"));
+    rows.iter().map(|r| r[index]).collect()
+}
+
+/// Width and height of a PNG, from its header.
+pub fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(&bytes[1..4], b"PNG", "{} is not a PNG", path.display());
+    let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (word(16), word(20))
+}
