@@ -120,7 +120,8 @@ fn draw_into(panels: &[Panel], path: &Path, size: (u32, u32), grid: (usize, usiz
         if x_max <= x_min {
             (x_min, x_max) = (x_min - 0.5, x_max + 0.5);
         }
-        let pad = ((y_max - y_min) * 0.08).max(y_max.abs() * 1e-3).max(1e-9);
+        // A flat series (a constant lr) gets a band of ±10 % around it.
+        let pad = if y_max > y_min { (y_max - y_min) * 0.08 } else { (y_max.abs() * 0.1).max(1e-9) };
         let mut chart = ChartBuilder::on(area)
             .caption(&panel.title, ("sans-serif", 18))
             .margin(10)
@@ -128,9 +129,14 @@ fn draw_into(panels: &[Panel], path: &Path, size: (u32, u32), grid: (usize, usiz
             .y_label_area_size(56)
             .build_cartesian_2d(x_min..x_max, (y_min - pad)..(y_max + pad))
             .map_err(|e| plot_error(&e))?;
+        let decimals = label_decimals((y_max + pad) - (y_min - pad));
+        let last_epoch = x_max;
         chart
             .configure_mesh()
             .x_desc("epoch")
+            .x_labels((last_epoch as usize).clamp(2, 10))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.decimals$}"))
             .label_style(("sans-serif", 12))
             .axis_desc_style(("sans-serif", 13))
             .max_light_lines(2)
@@ -158,6 +164,12 @@ fn draw_into(panels: &[Panel], path: &Path, size: (u32, u32), grid: (usize, usiz
     }
     root.present().map_err(|e| plot_error(&e))?;
     Ok(())
+}
+
+/// Decimals that tell apart axis labels spanning `range` (about ten ticks).
+fn label_decimals(range: f64) -> usize {
+    let step = (range / 10.0).abs().max(1e-12);
+    (-step.log10().floor()).clamp(0.0, 8.0) as usize
 }
 
 #[cfg(test)]
@@ -190,6 +202,13 @@ mod tests {
         let png = image_size(&out);
         assert_eq!(png, size);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file is left");
+    }
+
+    #[test]
+    fn axis_labels_have_enough_decimals_for_their_range() {
+        assert_eq!(label_decimals(30.0), 0);
+        assert_eq!(label_decimals(0.3), 2);
+        assert_eq!(label_decimals(4e-6), 7);
     }
 
     #[test]
