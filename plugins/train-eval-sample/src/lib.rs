@@ -160,7 +160,22 @@ pub fn render_report(name: &str, trained: &TrainReport, checkpoint: &Path, evalu
     if let Some(grid) = grid {
         let _ = writeln!(md, "## Samples\n\n![samples]({})\n", relative(grid));
     }
+    let per_epoch = epoch_grids(&trained.run_dir);
+    if !per_epoch.is_empty() {
+        let _ = writeln!(md, "Grids written during training (sample-grid, the same noise each time):\n");
+        for path in per_epoch {
+            let _ = writeln!(md, "- [{0}]({0})", relative(&path));
+        }
+    }
     md
+}
+
+/// The `sample-grid` callback's `samples/*.png` in `run_dir`, in order.
+fn epoch_grids(run_dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(run_dir.join("samples")) else { return Vec::new() };
+    let mut grids: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "png")).collect();
+    grids.sort();
+    grids
 }
 
 /// Entry point: nothing beyond the declared pipeline.
