@@ -49,7 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let score = |other: &Tensor<4>| fd.compute(&MetricInput::images(&held_out, other));
     println!("fd-digits: {:.6} | {:.6} | {:.6}", score(&held_out)?, score(&noise)?, score(&blank)?);
-    let first = train.clone().slice([0..n]);
+    let first = train.clone().narrow(0, 0, n);
     println!("fd-digits: held-out vs the first {n} training digits {:.4}", score(&first)?);
     println!("fd-digits: held-out vs all {} training digits {:.4}", train.dims()[0], score(&train)?);
     let repeats = 20;

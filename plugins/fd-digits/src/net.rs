@@ -90,7 +90,7 @@ impl FeatureNet {
 /// Whether embedded digit `index` belongs to the held-out fifth (every fifth item: 360 of the
 /// 1797) that the feature net never trains on.
 pub fn is_held_out(index: usize) -> bool {
-    index % 5 == 0
+    index.is_multiple_of(5)
 }
 
 /// The embedded digits `[N, 1, 8, 8]` and their labels, held-out items (`held_out = true`) or
@@ -138,7 +138,7 @@ impl Default for TrainOptions {
 /// Trains a [`FeatureNet`] on the training digits (cross-entropy, Adam) and returns it without
 /// autodiff, with the mean training loss of each epoch.
 pub fn train(options: &TrainOptions) -> Result<(FeatureNet, Vec<f64>), ComponentError> {
-    if options.epochs == 0 || options.batch_size == 0 || !(options.lr > 0.0) {
+    if options.epochs == 0 || options.batch_size == 0 || !options.lr.is_finite() || options.lr <= 0.0 {
         return Err(ComponentError::Invalid(format!("fd-digits training: epochs, batch_size and lr must be positive; got {options:?}")));
     }
     let device = Device::default().autodiff();
@@ -154,7 +154,7 @@ pub fn train(options: &TrainOptions) -> Result<(FeatureNet, Vec<f64>), Component
     for _ in 0..options.epochs {
         // Fisher–Yates with the fixed-seed generator.
         for i in (1..n).rev() {
-            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+            order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
         }
         let (mut total, mut steps) = (0.0, 0);
         for chunk in order.chunks(options.batch_size) {
@@ -177,7 +177,7 @@ pub struct SplitMix64(pub u64);
 
 impl SplitMix64 {
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -187,12 +187,48 @@ impl SplitMix64 {
 
     /// A uniform number in `[0, 1)`.
     pub fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// A standard normal number (Box–Muller).
     pub fn normal(&mut self) -> f64 {
         let u = 1.0 - self.uniform();
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * self.uniform()).cos()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_split_holds_out_every_fifth_digit() {
+        let device = Device::default();
+        let (held_out, held_labels) = digits_split(true, &device).unwrap();
+        let (train, train_labels) = digits_split(false, &device).unwrap();
+        assert_eq!((held_out.dims(), held_labels.dims()), ([360, 1, 8, 8], [360]));
+        assert_eq!((train.dims(), train_labels.dims()), ([1437, 1, 8, 8], [1437]));
+        // Item 0 (a zero) is held out; item 1 (a one) is the first training item.
+        assert_eq!(held_labels.narrow(0, 0, 1).into_scalar::<i64>(), 0);
+        assert_eq!(train_labels.narrow(0, 0, 1).into_scalar::<i64>(), 1);
+    }
+
+    #[test]
+    fn training_lowers_the_loss_and_shapes_are_right() {
+        let (net, losses) = train(&TrainOptions { epochs: 3, ..TrainOptions::default() }).unwrap();
+        assert_eq!(losses.len(), 3);
+        // Untrained, the loss is near ln(10) ≈ 2.30; the first epoch's mean is already below it.
+        assert!(losses[0] < 2.4 && losses[2] < losses[0] * 0.5, "{losses:?}");
+        let images = Tensor::<4>::zeros([5, 1, 8, 8], &Device::default());
+        assert_eq!(net.features(images.clone()).dims(), [5, FEATURES]);
+        assert_eq!(net.forward(images).dims(), [5, CLASSES]);
+        assert_eq!(net.num_params(), 9_802);
+    }
+
+    #[test]
+    fn bad_options_and_bad_weights_are_errors() {
+        assert!(train(&TrainOptions { lr: f64::NAN, ..TrainOptions::default() }).is_err());
+        assert!(train(&TrainOptions { epochs: 0, ..TrainOptions::default() }).is_err());
+        assert!(FeatureNet::from_burnpack(b"not a burnpack", &Device::default()).is_err());
     }
 }
