@@ -69,6 +69,19 @@ fn evaluate_prints_a_table_and_json_and_names_bad_metrics() {
     assert_eq!(typo.status.code(), Some(1));
     assert!(text(&typo).contains("unknown metric `maee`") && text(&typo).contains("did you mean `mae`"), "{}", text(&typo));
 
+    // Every metric of the issue on one checkpoint: paired ones on reconstructions, fd-digits on samples.
+    let all = frameworm().args(["evaluate", "--json", "--checkpoint"]).arg(&run).args(["--metrics", "mse,psnr,ssim,fd-digits", "--n", "200"]).output().unwrap();
+    assert!(all.status.success(), "{}", text(&all));
+    let value: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    let sources: Vec<&str> = value["scores"].as_array().unwrap().iter().map(|s| s["source"].as_str().unwrap()).collect();
+    assert_eq!(sources, ["reconstructions", "reconstructions", "reconstructions", "samples"]);
+    // Classifiers have no reconstructions: a clear refusal naming the metric and the model.
+    let mlp = train("configs/mlp-digits.yaml", output.path(), &["--set", "training.epochs=1", "--set", "callbacks=[]"]);
+    assert!(mlp.status.success(), "{}", text(&mlp));
+    let refused = frameworm().args(["evaluate", "--checkpoint"]).arg(run_dir(output.path(), "mlp-digits")).args(["--metrics", "psnr"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused).contains("metric `psnr` scores the model's reconstructions, and model `mlp-classifier` makes no reconstructions"), "{}", text(&refused));
+
     let missing = frameworm().args(["evaluate", "--checkpoint", "no/such/run", "--metrics", "mae"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing).contains("no/such/run"), "{}", text(&missing));

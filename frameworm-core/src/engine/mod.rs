@@ -736,6 +736,14 @@ fn probe_metrics(
             return Err(config.error_at("metrics", "metric plugins are computed on validation data: set `data.val_split` or `val_dataset`").into());
         }
         for (index, (name, metric)) in metrics.iter().enumerate() {
+            if names.contains(name) {
+                return Err(config
+                    .error_at(
+                        &format!("metrics.{index}"),
+                        format!("metric plugin `{name}` would overwrite the `val_{name}` that model `{}` already reports; remove it from `metrics`", config.run.model.name),
+                    )
+                    .into());
+            }
             if let Some(problem) = scoring::unsupported(name, metric.source(), &*inference, &config.run.model.name, &batch) {
                 return Err(config.error_at(&format!("metrics.{index}"), problem).into());
             }
