@@ -25,7 +25,8 @@
 //! `discriminator_loss(real, fake) = BCE(D(real), 1) + BCE(D(fake), 0)` (equal to `2·ln 2` when
 //! D says 0.5 everywhere) and the non-saturating `generator_loss(fake) = BCE(D(fake), 1)`.
 //! `compute_loss` (used for validation) draws fresh noise and returns both, summed, with the
-//! metrics `d_loss` and `g_loss`.
+//! metrics `d_loss`, `g_loss`, `d_real` and `d_fake` (the mean probability D gives real and
+//! fake images of being real).
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
@@ -332,7 +333,9 @@ impl Model for Dcgan {
         self.discriminate(images)
     }
 
-    /// `d_loss + g_loss` with metrics `d_loss` and `g_loss` (fresh noise). Only meaningful as a
+    /// `d_loss + g_loss` with metrics `d_loss`, `g_loss`, `d_real` and `d_fake` (mean `D(x)`
+    /// probabilities on real and fake images; fresh noise). The same names as the `gan`
+    /// trainer's steps, so validation and monitors see them. Only meaningful as a
     /// report: minimising the sum with one optimizer is not adversarial training, use
     /// `trainer: gan`.
     fn compute_loss(&self, batch: &Batch) -> LossOutput {
@@ -340,6 +343,8 @@ impl Model for Dcgan {
         LossOutput::new(losses.d_loss.clone() + losses.g_loss.clone())
             .with_metric("d_loss", losses.d_loss)
             .with_metric("g_loss", losses.g_loss)
+            .with_metric("d_real", losses.d_real)
+            .with_metric("d_fake", losses.d_fake)
     }
 
     fn sampler(&self) -> Option<&dyn Sampler> {
@@ -453,7 +458,9 @@ mod tests {
             let batch = Batch { images: images(32, 1, 8, 8, &device), labels: None };
             let output = model.compute_loss(&batch);
             let names: Vec<_> = output.metrics.iter().map(|(name, _)| *name).collect();
-            assert_eq!(names, ["d_loss", "g_loss"]);
+            assert_eq!(names, ["d_loss", "g_loss", "d_real", "d_fake"]);
+            let (d_real, d_fake) = (value(output.metrics[2].1.clone()), value(output.metrics[3].1.clone()));
+            assert!((d_real - 0.5).abs() < 0.1 && (d_fake - 0.5).abs() < 0.1, "seed {seed}: D(real) {d_real}, D(fake) {d_fake}");
             let (loss, d_loss, g_loss) = (value(output.loss), value(output.metrics[0].1.clone()), value(output.metrics[1].1.clone()));
             assert!((d_loss - 2.0 * 2f64.ln()).abs() < 0.15, "seed {seed}: d_loss {d_loss} vs 2·ln 2 = 1.386");
             assert!((g_loss - 2f64.ln()).abs() < 0.15, "seed {seed}: g_loss {g_loss} vs ln 2 = 0.693");
