@@ -525,6 +525,23 @@ mod tests {
         assert!(Dcgan::new(&three, &digits, &device).is_ok());
     }
 
+    /// Looks at a trained generator: `DCGAN_MODEL=runs/dcgan-digits-*/checkpoints/latest/model.bpk
+    /// cargo test --release -p frameworm-plugin-dcgan --features burn/flex -- --ignored samples_grid`
+    /// writes 64 samples of that checkpoint (default config, 1×8×8) to `DCGAN_GRID` (default
+    /// `dcgan-samples.png`).
+    #[test]
+    #[ignore = "needs a trained checkpoint in DCGAN_MODEL"]
+    fn samples_grid_of_a_trained_checkpoint() {
+        let path = std::env::var("DCGAN_MODEL").expect("set DCGAN_MODEL to a model.bpk");
+        let out = std::env::var("DCGAN_GRID").unwrap_or_else(|_| "dcgan-samples.png".into());
+        let device = Device::default();
+        let mut model = frameworm_core::model::erase(Dcgan::new(&DcganConfig::default(), &info(1, 8, 8), &device).unwrap());
+        model.load(std::path::Path::new(&path)).unwrap();
+        device.seed(0);
+        let samples = model.sample(64, &device).unwrap();
+        frameworm_core::images::write_grid(&samples, std::path::Path::new(&out), None).unwrap();
+    }
+
     #[test]
     fn config_defaults_and_unknown_keys() {
         let parse = |text: &str| {
