@@ -162,10 +162,13 @@ impl DdpmConfig {
             return invalid("`image_size` must be positive (or left out to use the data's size)".into());
         }
         if height % factor != 0 || width % factor != 0 {
-            let key = if self.image_size.is_some() { "`image_size`" } else { "the data's size" };
+            let fix = match self.image_size {
+                Some(_) => format!("set `image_size` to a multiple of {factor}"),
+                None => format!("set `image_size` (the data are resized to it) to a multiple of {factor}"),
+            };
             return invalid(format!(
                 "a {height}×{width} image cannot be halved {} times ({levels} `channels` levels): both sides must be \
-                 multiples of {factor}; use fewer levels or set {key} to a multiple of {factor}",
+                 multiples of {factor}; use fewer levels or {fix}",
                 levels - 1
             ));
         }
@@ -743,6 +746,7 @@ mod tests {
         assert!(message.contains("a 8×8 image cannot be halved 4 times") && message.contains("multiples of 16"), "{message}");
         let message = error(DdpmConfig { channels: vec![8; 3], ..small(10) }, info(1, 28, 30));
         assert!(message.contains("a 28×30 image cannot be halved 2 times"), "{message}");
+        assert!(message.ends_with("or set `image_size` (the data are resized to it) to a multiple of 4"), "{message}");
         let message = error(DdpmConfig { image_size: Some(6), channels: vec![8; 3], ..small(10) }, digits);
         assert!(message.contains("set `image_size` to a multiple of 4"), "{message}");
         let message = error(DdpmConfig { image_size: Some(0), ..small(10) }, digits);
