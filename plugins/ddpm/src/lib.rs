@@ -26,7 +26,11 @@
 //! **Sampling** ([`Sampler`], DDPM Algorithm 2): x ~ N(0, I), then for t = T−1..0,
 //! x ← 1/√α_t · (x − β_t/√(1 − ᾱ_t) · ε_θ(x, t)) + σ_t·z with z ~ N(0, I) (z = 0 at t = 0) and
 //! σ_t² = β_t (`variance: beta`) or the posterior variance β̃_t = β_t(1 − ᾱ_{t−1})/(1 − ᾱ_t)
-//! (`variance: posterior`); the result is mapped back to [0, 1] and clamped.
+//! (`variance: posterior`); the result is mapped back to [0, 1] and clamped. With
+//! `clip_denoised: true` (the default, as in Ho et al.'s reference code) each step's mean is
+//! computed from the predicted clean image x̂_0 clipped to [−1, 1]; it equals Algorithm 2's mean
+//! whenever x̂_0 is in range, and keeps the first steps of the cosine schedule (β up to 0.999, so
+//! 1/√α_t up to ≈ 32) from amplifying small errors of ε̂ into saturated images.
 //!
 //! **Image size** (`image_size`): by default the U-Net works at the data's own size. With
 //! `image_size: S` the data are resized (bilinear) to S×S before noising and samples are resized
@@ -100,6 +104,9 @@ pub struct DdpmConfig {
     pub image_size: Option<usize>,
     /// σ_t² in sampling: `posterior` (default) or `beta`.
     pub variance: Variance,
+    /// Clip the predicted clean image x̂_0 to [−1, 1] at every sampling step (default true), as
+    /// Ho et al.'s reference code does; see the module docs.
+    pub clip_denoised: bool,
 }
 
 impl Default for DdpmConfig {
@@ -113,6 +120,7 @@ impl Default for DdpmConfig {
             groups: 8,
             image_size: None,
             variance: Variance::Posterior,
+            clip_denoised: true,
         }
     }
 }
@@ -280,6 +288,8 @@ pub struct Ddpm {
     alphas_bar: Vec<f64>,
     /// Whether sampling uses the posterior variance β̃_t (else β_t).
     posterior_variance: bool,
+    /// Whether sampling clips x̂_0 to [−1, 1].
+    clip_denoised: bool,
     /// The data's `[channels, height, width]`.
     data_shape: [usize; 3],
     /// The U-Net's working `[height, width]`.
@@ -372,16 +382,33 @@ impl Ddpm {
         x0 * alphas_bar.clone().sqrt() + noise * (-alphas_bar + 1.0).sqrt()
     }
 
+    /// The mean of p_θ(x_{t−1} | x_t) given the predicted noise `eps`.
+    ///
+    /// Without clipping it is Algorithm 2's 1/√α_t · (x_t − β_t/√(1 − ᾱ_t) · ε̂). With `clip`, it
+    /// is computed in the equivalent posterior form
+    /// μ̃ = √ᾱ_{t−1}·β_t/(1 − ᾱ_t) · x̂_0 + √α_t·(1 − ᾱ_{t−1})/(1 − ᾱ_t) · x_t with
+    /// x̂_0 = (x_t − √(1 − ᾱ_t)·ε̂)/√ᾱ_t clipped to [−1, 1] (ᾱ_{−1} = 1), which equals the
+    /// unclipped mean whenever x̂_0 is already in range.
+    pub fn reverse_mean(&self, x: Tensor<4>, eps: Tensor<4>, t: usize, clip: bool) -> Tensor<4> {
+        let beta = self.betas[t];
+        let alpha_bar = self.alphas_bar[t];
+        if !clip {
+            return (x - eps * (beta / (1.0 - alpha_bar).sqrt())) * (1.0 / (1.0 - beta).sqrt());
+        }
+        let previous = if t == 0 { 1.0 } else { self.alphas_bar[t - 1] };
+        let x0 = ((x.clone() - eps * (1.0 - alpha_bar).sqrt()) * (1.0 / alpha_bar.sqrt())).clamp(-1.0, 1.0);
+        x0 * (previous.sqrt() * beta / (1.0 - alpha_bar)) + x * ((1.0 - beta).sqrt() * (1.0 - previous) / (1.0 - alpha_bar))
+    }
+
     /// DDPM ancestral sampling (Algorithm 2): `count` images in [0, 1] at the data's size.
     pub fn generate(&self, count: usize, device: &Device) -> Tensor<4> {
         let [channels, _, _] = self.data_shape;
         let [height, width] = self.work_size;
         let mut x = Tensor::<4>::random([count, channels, height, width], Distribution::Normal(0.0, 1.0), device);
         for t in (0..self.timesteps()).rev() {
-            let beta = self.betas[t];
-            let alpha_bar = self.alphas_bar[t];
+            let (beta, alpha_bar) = (self.betas[t], self.alphas_bar[t]);
             let eps = self.predict_noise(x.clone(), Tensor::full([count], t as f32, device));
-            let mean = (x - eps * (beta / (1.0 - alpha_bar).sqrt())) * (1.0 / (1.0 - beta).sqrt());
+            let mean = self.reverse_mean(x, eps, t, self.clip_denoised);
             x = if t == 0 {
                 mean
             } else {
@@ -467,6 +494,7 @@ impl Model for Ddpm {
             betas,
             alphas_bar,
             posterior_variance: config.variance == Variance::Posterior,
+            clip_denoised: config.clip_denoised,
             data_shape: [data.channels, data.height, data.width],
             work_size: [height, width],
         })
@@ -696,12 +724,40 @@ mod tests {
     }
 
     #[test]
+    fn reverse_mean_matches_algorithm_2_and_clips_only_out_of_range_x0() {
+        let _rng = rng();
+        let device = Device::default();
+        let config = DdpmConfig { timesteps: 4, channels: vec![8], beta_start: 0.1, beta_end: 0.4, ..small(4) };
+        let model = Ddpm::new(&config, &info(1, 1, 2), &device).unwrap();
+        // ᾱ = 0.9, 0.72, 0.504, 0.3024 (see q_sample_matches_the_formula).
+        let x = Tensor::<1>::from_floats([0.3, -0.2], &device).reshape([1, 1, 1, 2]);
+        let eps = Tensor::<1>::from_floats([0.5, 0.1], &device).reshape([1, 1, 1, 2]);
+        for t in 0..4 {
+            let (beta, bar) = (model.betas()[t], model.alphas_bar()[t]);
+            let algorithm_2 = |x: f64, e: f64| (x - beta / (1.0 - bar).sqrt() * e) / (1.0 - beta).sqrt();
+            let expected = [algorithm_2(0.3, 0.5), algorithm_2(-0.2, 0.1)];
+            // x̂_0 = (x − √(1−ᾱ)ε)/√ᾱ is within [−1, 1] here, so clipping changes nothing.
+            for clip in [false, true] {
+                let got = floats(model.reverse_mean(x.clone(), eps.clone(), t, clip));
+                for (g, e) in got.iter().zip(expected) {
+                    assert!((*g as f64 - e).abs() < 1e-5, "t={t} clip={clip}: {got:?} vs {expected:?}");
+                }
+            }
+        }
+        // At t = 0 the clipped mean is x̂_0 itself: here x̂_0 = (2 − √0.1·0)/√0.9 > 1 → 1.
+        let far = Tensor::<1>::from_floats([2.0, -2.0], &device).reshape([1, 1, 1, 2]);
+        let got = floats(model.reverse_mean(far.clone(), Tensor::zeros([1, 1, 1, 2], &device), 0, true));
+        assert!((got[0] - 1.0).abs() < 1e-6 && (got[1] + 1.0).abs() < 1e-6, "{got:?}");
+        let unclipped = floats(model.reverse_mean(far, Tensor::zeros([1, 1, 1, 2], &device), 0, false));
+        assert!((unclipped[0] as f64 - 2.0 / 0.9f64.sqrt()).abs() < 1e-5, "{unclipped:?}");
+    }
+
+    #[test]
     fn sampling_has_the_data_shape_range_and_is_seeded() {
         let _rng = rng();
         let device = Device::default();
-        for variance in [Variance::Posterior, Variance::Beta] {
-            // Untrained, ε̂ = 0, so x grows like 1/√ᾱ_t: keep T small enough that it stays finite.
-            let config = DdpmConfig { variance, ..small(20) };
+        for (variance, schedule) in [(Variance::Posterior, Schedule::Cosine), (Variance::Beta, Schedule::Linear)] {
+            let config = DdpmConfig { variance, schedule, ..small(20) };
             let model = Ddpm::new(&config, &info(1, 8, 8), &device).unwrap();
             // burn initialises parameters lazily, on first use, from the same generator: touch
             // them before seeding so the two seeded draws see the same stream.
