@@ -634,11 +634,11 @@ mod tests {
         let (a, b) = (0.9f64, 0.3024f64);
         let by_hand = [
             a.sqrt() * 1.0 + (1.0 - a).sqrt() * 0.5,
-            a.sqrt() * -1.0 + (1.0 - a).sqrt() * 0.5,
-            a.sqrt() * 0.5 + (1.0 - a).sqrt() * -1.0,
+            -a.sqrt() + (1.0 - a).sqrt() * 0.5,
+            a.sqrt() * 0.5 - (1.0 - a).sqrt(),
             (1.0 - a).sqrt() * 2.0,
             b.sqrt() * 0.2 + (1.0 - b).sqrt() * 1.0,
-            b.sqrt() * 0.4 + (1.0 - b).sqrt() * -1.0,
+            b.sqrt() * 0.4 - (1.0 - b).sqrt(),
             b.sqrt() * -0.6,
             b.sqrt() * 0.8 + (1.0 - b).sqrt() * 0.3,
         ];
