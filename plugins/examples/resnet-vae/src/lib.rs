@@ -70,7 +70,7 @@ impl ResnetVaeConfig {
         if self.latent_dim == 0 {
             return bad("latent_dim", "must be positive (got 0); e.g. 16".into());
         }
-        if self.hidden_channels < 2 || self.hidden_channels % 2 != 0 {
+        if self.hidden_channels < 2 || !self.hidden_channels.is_multiple_of(2) {
             return bad(
                 "hidden_channels",
                 format!(
@@ -434,16 +434,16 @@ mod tests {
         assert!(after.iter().any(|&v| v != 0.0), "a training forward updates the running mean: {after:?}");
 
         // Training mode: an item's output depends on its batch (batch statistics).
-        let alone = values(model.reconstruct(batch.clone().slice([0..1])));
-        let together = values(model.reconstruct(batch.clone()).slice([0..1]));
+        let alone = values(model.reconstruct(batch.clone().narrow(0, 0, 1)));
+        let together = values(model.reconstruct(batch.clone()).narrow(0, 0, 1));
         assert!(alone.iter().zip(&together).any(|(a, b)| (a - b).abs() > 1e-4));
 
         // Inference copy: running statistics, so it does not; and the running stats stay put.
         let trained = values(model.down1_bn.running_mean.value_sync());
         let valid = model.valid();
         let batch = batch.inner();
-        let alone = values(valid.reconstruct(batch.clone().slice([0..1])));
-        let together = values(valid.reconstruct(batch).slice([0..1]));
+        let alone = values(valid.reconstruct(batch.clone().narrow(0, 0, 1)));
+        let together = values(valid.reconstruct(batch).narrow(0, 0, 1));
         assert!(alone.iter().zip(&together).all(|(a, b)| (a - b).abs() < 1e-5));
         assert_eq!(values(valid.down1_bn.running_mean.value_sync()), trained);
     }
