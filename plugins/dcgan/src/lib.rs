@@ -478,8 +478,10 @@ mod tests {
         let real = images(16, 1, 8, 8, &device);
         let fake = model.sample(16, &device).detach();
         let before = value(model.discriminator_loss(real.clone(), fake.clone()));
+        // Other tests seed the same global generator concurrently, so the draws vary between
+        // runs: enough steps that the bound holds for any of them.
         let mut optim = AdamConfig::new().init();
-        for _ in 0..40 {
+        for _ in 0..100 {
             let loss = model.discriminator_loss(real.clone(), fake.clone());
             let grads = GradientsParams::from_grads(loss.backward(), &model.discriminator);
             model = optim.step(2e-3, model, grads);
