@@ -2,38 +2,9 @@
 //! (the noise-prediction loss falls well below its starting value of 1), writes metrics and a
 //! checkpoint, and `frameworm sample` draws a PNG grid from that checkpoint.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn frameworm() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_frameworm"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
-/// The only run folder under `output` whose name starts with `name`.
-fn run_dir(output: &Path, name: &str) -> PathBuf {
-    let found: Vec<PathBuf> = std::fs::read_dir(output)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(name))
-        .collect();
-    assert_eq!(found.len(), 1, "{found:?}");
-    found[0].clone()
-}
-
-fn column(dir: &Path, name: &str) -> Vec<f64> {
-    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let index = header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name} in {header:?}"));
-    lines.map(|l| l.split(',').nth(index).unwrap().parse().unwrap_or(f64::NAN)).collect()
-}
+use common::{column, frameworm, run_dir, text};
 
 #[test]
 fn ddpm_digits_learns_checkpoints_and_samples() {
@@ -69,6 +40,6 @@ fn ddpm_digits_learns_checkpoints_and_samples() {
         .expect("the binary runs");
     assert!(sample.status.success(), "{}", text(&sample));
     assert!(text(&sample).contains("6 samples") && text(&sample).contains("1×8×8 images"), "{}", text(&sample));
-    let bytes = std::fs::read(&png).unwrap();
-    assert!(bytes.starts_with(b"\x89PNG"), "a PNG file");
+    // Six 8×8 digits in three columns (the default for six), cells scaled to 32 px, 2 px gaps.
+    assert_eq!(common::png_size(&png), (3 * 32 + 4 * 2, 2 * 32 + 3 * 2));
 }

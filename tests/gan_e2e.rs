@@ -2,35 +2,15 @@
 //! real binary, reports its adversarial metrics, writes checkpoints with the discriminator
 //! optimizer's state and sample grids, and resumes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::{column, text};
 
 fn train(output: &Path, extra: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_frameworm"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command.args(["train", "--quiet", "--config", "configs/dcgan-digits.yaml", "--set"]).arg(format!("output_dir={}", output.display()));
-    command.args(extra);
-    command.output().expect("the binary runs")
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
-
-/// The only run folder under `output`.
-fn run_dir(output: &Path) -> PathBuf {
-    let found: Vec<PathBuf> = std::fs::read_dir(output).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-    assert_eq!(found.len(), 1, "{found:?}");
-    found[0].clone()
-}
-
-/// metrics.csv's column `name`.
-fn column(dir: &Path, name: &str) -> Vec<f64> {
-    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let index = header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name} in {header:?}"));
-    lines.map(|l| l.split(',').nth(index).unwrap().parse().unwrap_or(f64::NAN)).collect()
+    common::train("configs/dcgan-digits.yaml", output, extra)
 }
 
 #[test]
@@ -38,7 +18,7 @@ fn dcgan_digits_trains_with_the_gan_trainer() {
     let output = tempfile::tempdir().unwrap();
     let run = train(output.path(), &["--set", "training.epochs=2"]);
     assert!(run.status.success(), "{}", text(&run));
-    let dir = run_dir(output.path());
+    let dir = common::run_dir(output.path(), "dcgan-digits-");
     for name in ["loss", "d_loss", "g_loss", "d_real", "d_fake", "val_loss", "val_d_loss", "val_g_loss", "val_d_real", "val_d_fake"] {
         let values = column(&dir, name);
         assert_eq!(values.len(), 2, "{name}: {values:?}");
