@@ -184,7 +184,9 @@ impl<M: Model> DynModel for ModelSlot<M> {
     }
 
     fn save(&self, path: &Path) -> Result<(), ComponentError> {
-        self.model().clone().save_file(path).map_err(|error| ComponentError::Invalid(format!(
+        // `valid()` first folds pending running-state updates (batch norm statistics) into the
+        // values saved; saving the training model directly would drop the last step's update.
+        self.model().valid().save_file(path).map_err(|error| ComponentError::Invalid(format!(
             "{}: cannot save model: {error}",
             path.display()
         )))

@@ -6,7 +6,8 @@
 //! `on_checkpoint_save`; `on_error` on any failure.
 //!
 //! Determinism: parameter init is seeded from `seed`, the split from `seed`, each epoch's
-//! shuffle from (`seed`, epoch) and each step's noise from (`seed`, step), so a run resumed from
+//! shuffle from (`seed`, epoch), each step's noise from (`seed`, step) and validation noise from
+//! (`seed`, epoch), so a run resumed from
 //! any checkpoint replays exactly what an uninterrupted run does on the CPU backend.
 
 pub mod checkpoint;
@@ -161,6 +162,9 @@ impl From<StepError> for TrainError {
 
 /// Salt for the seed of samples drawn to score sample metrics (mixed with the epoch).
 const SAMPLE_SALT: u64 = 0x5A4D_504C_4553;
+
+/// Salt for the seed of the noise validation steps draw (mixed with the epoch).
+const VALIDATION_SALT: u64 = 0x5641_4C49_4441;
 
 /// A stable 64-bit mix (splitmix64) for deriving seeds.
 fn mix(seed: u64, salt: u64) -> u64 {
@@ -572,6 +576,9 @@ impl<'a> Run<'a> {
         let batch_size = run.data.val_batch_size.unwrap_or(run.data.batch_size);
         let loader = data::epoch_loader(subset, batch_size, None, 0, run.data.num_workers, &self.device);
         let mut model = self.model.inference();
+        // Noise drawn while validating (a VAE's reparameterisation, a GAN's latents) is seeded
+        // from the epoch, so a resumed run reports the same val_* as an uninterrupted one.
+        self.device.seed(mix(self.state.seed, VALIDATION_SALT ^ self.state.epoch as u64));
         let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
         let mut scores = MetricScores::new(&self.metrics);
         for (batch_idx, batch) in loader.iter().enumerate() {
