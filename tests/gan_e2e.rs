@@ -71,3 +71,14 @@ fn a_resumed_gan_run_continues_exactly() {
         assert!(x.iter().zip(&y).all(|(p, q)| (p - q).abs() <= 1e-12 * p.abs().max(1.0)), "{name}: {x:?} vs {y:?}");
     }
 }
+
+#[test]
+fn another_model_is_refused_before_the_run_starts() {
+    let output = tempfile::tempdir().unwrap();
+    let run = train(output.path(), &["--set", "model.name=vae", "--set", "metrics=[]", "--set", "checkpoint.monitor=val_loss"]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+    let message = text(&run);
+    assert!(message.contains("trainer `gan` trains the `dcgan` model") && message.contains("trainer: {name: default}"), "{message}");
+    assert!(message.contains("configs/dcgan-digits.yaml"), "the error names the config: {message}");
+    assert_eq!(std::fs::read_dir(output.path()).unwrap().count(), 0, "no run folder for a run that never started");
+}

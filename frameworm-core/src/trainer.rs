@@ -65,6 +65,12 @@ pub trait Trainer: Send {
     fn training_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, batch_idx: usize) -> Result<StepOutput, StepError>;
     /// Evaluates `batch` without updating parameters.
     fn validation_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, batch_idx: usize) -> Result<StepOutput, StepError>;
+    /// Refuses a model this trainer cannot train (e.g. a GAN trainer given a classifier), before
+    /// the run starts: no run folder is created and the error names the config's `trainer`.
+    fn check_model(&self, model: &dyn DynModel) -> Result<(), ComponentError> {
+        let _ = model;
+        Ok(())
+    }
     /// Writes the trainer's own state (e.g. a second optimizer) into the checkpoint folder
     /// `dir` while it is being written; the folder becomes visible only once complete.
     fn save_state(&self, dir: &Path) -> Result<(), ComponentError> {

@@ -245,7 +245,8 @@ impl Default for CheckpointConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MonitorMode {
-    /// Higher for names ending (in any case) in accuracy/acc/f1/precision/recall/auc, else lower.
+    /// Higher for names ending (in any case) in accuracy/acc/f1/precision/recall/auc/psnr/ssim,
+    /// else lower (the engine asks a metric plugin first for `checkpoint.monitor`).
     #[default]
     Auto,
     /// Lower is better.
@@ -257,7 +258,7 @@ pub enum MonitorMode {
 impl MonitorMode {
     /// The concrete direction for `metric`: [`MonitorMode::Min`] or [`MonitorMode::Max`], never `Auto`.
     pub fn resolve(self, metric: &str) -> MonitorMode {
-        const HIGHER_IS_BETTER: [&str; 6] = ["accuracy", "acc", "f1", "precision", "recall", "auc"];
+        const HIGHER_IS_BETTER: [&str; 8] = ["accuracy", "acc", "f1", "precision", "recall", "auc", "psnr", "ssim"];
         match self {
             MonitorMode::Auto if HIGHER_IS_BETTER.iter().any(|s| metric.to_ascii_lowercase().ends_with(s)) => MonitorMode::Max,
             MonitorMode::Auto => MonitorMode::Min,

@@ -31,10 +31,11 @@ use frameworm_manifest::Kind;
 
 use crate::batch::{Batch, DataInfo};
 use crate::callback::CheckpointInfo;
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, MonitorMode};
 use crate::error::ComponentError;
 use crate::hooks::{HookContext, HookEvent, HookFailure, Metrics, ModelView, StopRequest};
 use crate::model::DynModel;
+use crate::error::RegistryError;
 use crate::registry::Registry;
 use crate::trainer::{StepContext, StepError, Trainer};
 use checkpoint::{Best, CheckpointError, CheckpointState};
@@ -262,6 +263,7 @@ impl<'a> Run<'a> {
         let trainer = registry
             .build_trainer(&run.trainer.name, &run.trainer.section)
             .map_err(|error| config.component_error("trainer", error))?;
+        trainer.check_model(&*model).map_err(|error| config.component_error("trainer", RegistryError::Component(error)))?;
         let mut metrics = Vec::new();
         for (index, metric) in run.metrics.iter().enumerate() {
             let built = registry.build_metric(&metric.name, &metric.section).map_err(|e| config.component_error(&format!("metrics.{index}"), e))?;
@@ -332,7 +334,13 @@ impl<'a> Run<'a> {
         let resolved = serde_yaml::to_string(&config.resolved(registry)).unwrap_or_default();
         run_dir::write_atomic(&run_dir.join("config.yaml"), resolved.as_bytes())?;
 
-        let monitor = Some((monitor_name.clone(), run.checkpoint.mode.higher_is_better(&monitor_name)));
+        // A metric plugin knows which way is better; other names follow the mode's naming rule.
+        let plugin_metric = metrics.iter().find(|(name, _)| monitor_name == *name || monitor_name == format!("val_{name}"));
+        let higher_is_better = match (run.checkpoint.mode, plugin_metric) {
+            (MonitorMode::Auto, Some((_, metric))) => metric.higher_is_better(),
+            (mode, _) => mode.higher_is_better(&monitor_name),
+        };
+        let monitor = Some((monitor_name.clone(), higher_is_better));
         let mut engine = Run {
             config,
             registry,

@@ -171,6 +171,10 @@ fn report(d_loss: Tensor<1>, g_loss: Tensor<1>, d_real: Tensor<1>, d_fake: Tenso
 }
 
 impl Trainer for GanTrainer {
+    fn check_model(&self, model: &dyn DynModel) -> Result<(), ComponentError> {
+        dcgan(model).map(|_| ())
+    }
+
     fn training_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, _batch_idx: usize) -> Result<StepOutput, StepError> {
         let real = batch.images.clone();
         let steps = self.config.discriminator_steps;
@@ -545,8 +549,10 @@ mod tests {
         let mut step = StepContext { model: &mut *model, optimizer: &mut optimizer, lr: 1e-3, last_batch: false, hooks: &mut hooks, hook_context: &mut hook_context };
         let batch = Batch { images: images(2, &device), labels: None };
         let mut gan = trainer(GanTrainerConfig::default());
-        for error in [gan.training_step(&mut step, &batch, 0).err().unwrap(), gan.validation_step(&mut step, &batch, 0).err().unwrap()] {
-            let message = error.to_string();
+        let checked = gan.check_model(&*step.model).err().unwrap().to_string();
+        let trained = gan.training_step(&mut step, &batch, 0).err().unwrap().to_string();
+        let validated = gan.validation_step(&mut step, &batch, 0).err().unwrap().to_string();
+        for message in [checked, trained, validated] {
             assert!(message.contains("trainer `gan` trains the `dcgan` model") && message.contains("NotAGan"), "{message}");
             assert!(message.contains("frameworm_plugin_dcgan::Dcgan"), "{message}");
         }
