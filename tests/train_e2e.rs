@@ -182,3 +182,30 @@ fn config_show_prints_the_merged_config_with_defaults_and_overrides() {
     assert_eq!(shown["optimizer"]["grad_clip_norm"].as_f64(), Some(10.0), "the file beats its base");
     assert_eq!(shown["data"]["batch_size"].as_u64(), Some(64), "the base is inherited");
 }
+
+#[test]
+fn info_reports_backends_and_device_errors_name_the_feature() {
+    let info = frameworm().args(["info", "--json"]).output().unwrap();
+    assert!(info.status.success(), "{}", text(&info));
+    let report: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    let backends = report["backends"].as_array().unwrap();
+    let names: Vec<&str> = backends.iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["cuda", "wgpu", "tch", "flex", "llvm", "ndarray"]);
+    let flex = &backends[3];
+    assert_eq!((flex["compiled"].as_bool(), flex["devices"].as_u64()), (Some(true), Some(1)), "{flex}");
+    assert!(report["plugins"].as_u64().unwrap() >= 20 && report["components"]["models"].as_u64().unwrap() >= 5, "{report}");
+
+    let output = tempfile::tempdir().unwrap();
+    // A backend this build lacks, an unknown name, and a device picked explicitly.
+    let missing = backends.iter().find(|b| b["compiled"] == false).map(|b| b["name"].as_str().unwrap().to_string());
+    if let Some(name) = missing {
+        let run = train("configs/mlp-digits.yaml", output.path(), &["--device", &name]);
+        assert_eq!(run.status.code(), Some(1), "{}", text(&run));
+        assert!(text(&run).contains("rebuild with `cargo build --release --features"), "{}", text(&run));
+    }
+    let run = train("configs/mlp-digits.yaml", output.path(), &["--device", "gpu"]);
+    assert!(text(&run).contains("unknown device `gpu`; use auto, cpu, cuda"), "{}", text(&run));
+    assert_eq!(std::fs::read_dir(output.path()).unwrap().count(), 0, "no run folder for a refused device");
+    let run = train("configs/mlp-digits.yaml", output.path(), &["--device", "flex", "--set", "training.epochs=1", "--set", "callbacks=[]"]);
+    assert!(run.status.success(), "{}", text(&run));
+}

@@ -36,6 +36,8 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Draw a run's loss and metric curves (metrics.csv) as a PNG.
     Plot(PlotArgs),
+    /// Version, compiled backends, devices found and plugin counts.
+    Info(JsonFlag),
     /// Run or list pipelines (multi-stage workflows).
     #[command(subcommand)]
     Pipeline(PipelineCommand),
@@ -59,6 +61,9 @@ pub struct SampleArgs {
     /// Images per row (default: a near-square grid).
     #[arg(long)]
     pub columns: Option<usize>,
+    /// Compute device.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// `frameworm evaluate`.
@@ -79,6 +84,9 @@ pub struct EvaluateArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Compute device.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// `frameworm plot`.
@@ -107,9 +115,29 @@ pub enum PipelineCommand {
         /// No progress bar and no per-epoch lines.
         #[arg(long, short)]
         quiet: bool,
+        /// Compute device.
+        #[command(flatten)]
+        device: DeviceArg,
     },
     /// List the registered pipelines.
     List(JsonFlag),
+}
+
+/// `--device`, shared by every command that runs a model.
+#[derive(Debug, Args)]
+pub struct DeviceArg {
+    /// Where to run: auto (the first compiled of cuda, wgpu, tch, flex, llvm, ndarray), cpu (the
+    /// first compiled CPU backend), a backend name, cuda:N, wgpu:N or tch:cuda:N; `frameworm
+    /// info` lists what this build carries.
+    #[arg(long = "device", value_name = "DEVICE", default_value = "auto", env = "FRAMEWORM_DEVICE")]
+    pub spec: String,
+}
+
+impl DeviceArg {
+    /// The device it names, or an error saying which feature to compile in.
+    pub fn open(&self) -> Result<frameworm_core::burn::tensor::Device, frameworm_core::device::DeviceError> {
+        frameworm_core::device::parse(&self.spec)
+    }
 }
 
 /// The config file and its overrides, shared by `train` and `config`.
@@ -140,6 +168,9 @@ pub struct TrainArgs {
     /// No progress bar and no per-epoch lines (the bar is also off when stderr is not a terminal).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Compute device.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// `frameworm config …`

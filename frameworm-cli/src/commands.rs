@@ -23,8 +23,8 @@ pub fn dispatch(cli: Cli, register: RegisterFn) -> Result<ExitCode> {
         Command::Sample(args) => crate::generate::sample(args, &cli.disable_plugin, register)?,
         Command::Evaluate(args) => crate::generate::evaluate(args, &cli.disable_plugin, register)?,
         Command::Plot(args) => crate::plot::plot(args)?,
-        Command::Pipeline(PipelineCommand::Run { name, config, overrides, quiet }) => {
-            crate::pipeline::run(name, config, overrides, *quiet, &cli.disable_plugin, register)?
+        Command::Pipeline(PipelineCommand::Run { name, config, overrides, quiet, device }) => {
+            crate::pipeline::run(name, config, overrides, *quiet, device.open()?, &cli.disable_plugin, register)?
         }
         _ => other(&cli, register)?,
     }
@@ -45,6 +45,7 @@ fn other(cli: &Cli, register: RegisterFn) -> Result<()> {
         Command::Plugins(PluginsCommand::Create { name, kind }) => plugins_create(name, kind),
         Command::Registry(flag) => registry_summary(&registry()?, flag.json),
         Command::Hooks(HooksCommand::List(flag)) => hooks_list(&registry()?, flag.json),
+        Command::Info(flag) => crate::info::info(&registry()?, flag.json),
     }
 }
 

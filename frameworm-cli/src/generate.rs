@@ -3,7 +3,6 @@
 
 use anyhow::{Context, Result};
 use frameworm_core::Registry;
-use frameworm_core::burn::tensor::Device;
 use frameworm_core::engine::evaluate::{self, Evaluation};
 use frameworm_core::images;
 
@@ -21,7 +20,7 @@ pub fn sample(args: &SampleArgs, disabled: &[String], register: RegisterFn) -> R
         anyhow::bail!("--n must be at least 1");
     }
     let registry = registry(disabled, register)?;
-    let device = Device::default();
+    let device = args.device.open()?;
     let trained = evaluate::load(&registry, &args.checkpoint, &device)?;
     let seed = args.seed.unwrap_or(trained.state.seed);
     let samples = evaluate::sample(&trained, args.n, seed, &device)?;
@@ -46,7 +45,7 @@ pub fn evaluate(args: &EvaluateArgs, disabled: &[String], register: RegisterFn) 
         anyhow::bail!("--n must be at least 1");
     }
     let registry = registry(disabled, register)?;
-    let device = Device::default();
+    let device = args.device.open()?;
     let trained = evaluate::load(&registry, &args.checkpoint, &device)?;
     let names: Vec<String> = if args.metrics.is_empty() {
         trained.config.run.metrics.iter().map(|m| m.name.clone()).collect()

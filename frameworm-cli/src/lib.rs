@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod generate;
+mod info;
 mod pipeline;
 mod plot;
 mod table;

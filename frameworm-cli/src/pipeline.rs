@@ -15,7 +15,7 @@ use crate::table;
 use crate::train::{interrupt_flag, load, registry};
 
 /// `frameworm pipeline run`.
-pub fn run(name: &str, path: &Path, overrides: &ConfigArgs, quiet: bool, disabled: &[String], register: RegisterFn) -> Result<()> {
+pub fn run(name: &str, path: &Path, overrides: &ConfigArgs, quiet: bool, device: Device, disabled: &[String], register: RegisterFn) -> Result<()> {
     let config = load(path, overrides)?;
     let mut registry = registry(&config, disabled, register)?;
     let section = match &config.run.pipeline {
@@ -26,7 +26,7 @@ pub fn run(name: &str, path: &Path, overrides: &ConfigArgs, quiet: bool, disable
         Some(p) if p.name == name => anyhow::Error::new(config.component_error("pipeline", error)),
         _ => anyhow::Error::new(error),
     })?;
-    let options = TrainOptions { device: Device::default(), quiet, resume: None, interrupt: Some(interrupt_flag()?) };
+    let options = TrainOptions { device, quiet, resume: None, interrupt: Some(interrupt_flag()?) };
     let mut ctx = PipelineContext { registry: &mut registry, config: &config, options };
     let report = pipeline.run(&mut ctx).with_context(|| format!("pipeline `{name}` failed"))?;
     for (index, stage) in report.stages.iter().enumerate() {

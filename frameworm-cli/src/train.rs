@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
-use frameworm_core::burn::tensor::Device;
 use frameworm_core::config::{Config, Override};
 use frameworm_core::engine::{self, Outcome, Resume, TrainOptions};
 use frameworm_core::Registry;
@@ -82,7 +81,7 @@ pub fn train(args: &TrainArgs, disabled: &[String], register: RegisterFn) -> Res
     let mut registry = registry(&config, disabled, register)?;
     let interrupt = interrupt_flag()?;
     let resume = args.resume.as_deref().map(|value| if value == "auto" { Resume::Auto } else { Resume::Path(value.into()) });
-    let options = TrainOptions { device: Device::default(), quiet: args.quiet, resume, interrupt: Some(interrupt) };
+    let options = TrainOptions { device: args.device.open()?, quiet: args.quiet, resume, interrupt: Some(interrupt) };
     let report = engine::train(&mut registry, &config, options)?;
 
     let folder = report.run_dir.display();

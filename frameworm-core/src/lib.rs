@@ -8,6 +8,7 @@ pub mod callback;
 pub mod component;
 pub mod config;
 pub mod dataset;
+pub mod device;
 pub mod engine;
 pub mod error;
 pub mod hooks;
