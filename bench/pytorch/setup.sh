@@ -9,6 +9,7 @@
 set -euo pipefail
 
 TORCH_VERSION=2.9.0
+NUMPY_VERSION=2.4.6   # not used by bench.py; without it torch warns at import
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="$here/.venv"
 while [[ $# -gt 0 ]]; do
@@ -20,7 +21,7 @@ while [[ $# -gt 0 ]]; do
 done
 die() { echo "setup: error: $*" >&2; exit 1; }
 
-if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '$TORCH_VERSION')" 2>/dev/null; then
+if [[ -x "$venv/bin/python" ]] && "$venv/bin/python" -c "import numpy, torch, sys; sys.exit(torch.__version__.split('+')[0] != '$TORCH_VERSION')" 2>/dev/null; then
     echo "setup: reusing $venv (torch $TORCH_VERSION)" >&2
     exit 0
 fi
@@ -34,7 +35,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
     python3 -m venv "$venv" >&2 || { rm -rf "$venv"; die "'python3 -m venv' failed: the venv module or ensurepip is missing (Debian/Ubuntu: apt-get install python3-venv)"; }
 fi
 start=$(date +%s)
-"$venv/bin/pip" install --disable-pip-version-check --no-input --only-binary=:all: "torch==$TORCH_VERSION" >&2 \
+"$venv/bin/pip" install --disable-pip-version-check --no-input --only-binary=:all: "torch==$TORCH_VERSION" "numpy==$NUMPY_VERSION" >&2 \
     || die "pip install torch==$TORCH_VERSION failed (network or disk space); rerun to retry"
 "$venv/bin/python" -c "import torch; print('setup: torch', torch.__version__, 'in', '$venv', file=__import__('sys').stderr)"
 echo "setup: installed in $(( $(date +%s) - start )) s ($(du -sh "$venv" | cut -f1))" >&2
