@@ -1,0 +1,712 @@
+//! Training throughput: Frameworm's full engine against a bare burn loop over the same model, and
+//! optionally against PyTorch figures from `bench/pytorch/bench.py`.
+//!
+//! ```sh
+//! cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm] [--batch 32,128]
+//!     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch bench/pytorch/results.json] [--json out.json]
+//! ```
+//!
+//! Every case (model × batch × mode) runs in a child process (this executable, re-invoked with a
+//! hidden `--case model,batch,mode`), so each reports its own peak resident memory (`VmHWM`).
+//!
+//! - **frameworm**: `engine::train` on a [`Config`] built in memory — the `synthetic` dataset
+//!   (1×28×28, 5 classes, exactly `warmup + steps + 1` batches, no validation split, shuffled),
+//!   the `default` trainer (or `gan` for dcgan), Adam, checkpoints off, the per-step
+//!   `metrics.jsonl` log on (into a temporary run folder), quiet progress. A hook on
+//!   `on_batch_begin` (lowest priority, so it runs first) stamps the time at every step start;
+//!   the timed window runs from the start of step `warmup` to the start of step
+//!   `warmup + steps`, so it holds exactly `steps` whole loop iterations — data loading, hooks,
+//!   the trainer's step, the NaN check, metric bookkeeping and the jsonl row — and excludes
+//!   setup (registry, config check, the metric probe, model build) and the warm-up.
+//! - **bare**: the same model type built from the same config section with the same seed, the
+//!   same Adam settings, `warmup + steps` steps over batches made before timing, calling
+//!   `compute_loss` / backward / `optimizer.step` directly (for dcgan: the `gan` trainer's
+//!   discriminator and generator updates); no hooks, registry, data loader or logging.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor};
+use frameworm_core::component::parse_section;
+use frameworm_core::config::Config;
+use frameworm_core::engine::data::SampleBatcher;
+use frameworm_core::engine::{self, TrainOptions};
+use frameworm_core::{Batch, Dataset, FromConfig, Hook, Model, Registry, Sample};
+use frameworm_plugin_dcgan::Dcgan;
+use frameworm_plugin_ddpm::Ddpm;
+use frameworm_plugin_gan_trainer::GanTrainerConfig;
+use frameworm_plugin_mlp_classifier::MlpClassifier;
+use frameworm_plugin_synthetic::{Synthetic, SyntheticConfig};
+use frameworm_plugin_vae::Vae;
+use serde_json::{Value, json};
+
+/// The registry generated at build time from every plugin.yaml, exactly as the binary has it.
+mod registry {
+    include!(concat!(env!("OUT_DIR"), "/registry.rs"));
+}
+
+/// THE one place the benchmark picks its device; both modes use it.
+// TODO: once `frameworm_core::device::parse(&str)` lands on main, take a `--device` argument
+// here and pass it through to the child processes.
+fn bench_device() -> Device {
+    Device::default()
+}
+
+/// Models the benchmark knows, in table order.
+const MODELS: [&str; 4] = ["mlp-classifier", "vae", "dcgan", "ddpm"];
+/// Side of the synthetic images (1×28×28, MNIST-sized).
+const SIDE: usize = 28;
+/// Seed of the run (model init, shuffles, noise).
+const SEED: u64 = 42;
+/// Learning rate of every optimizer.
+const LR: f64 = 1e-3;
+/// Distinct pre-made batches the bare loop cycles through (it needs no more, and holding
+/// `warmup + steps` of them would inflate its peak memory against the engine, which loads one
+/// batch at a time).
+const BARE_POOL: usize = 8;
+/// Marks the result line a child prints on stdout.
+const RESULT_MARK: &str = "THROUGHPUT-RESULT ";
+/// Targets printed beside the figures.
+const OVERHEAD_TARGET_PCT: f64 = 2.0;
+const PYTORCH_RATIO_TARGET: f64 = 1.0;
+
+/// The model's section, as in the shipped `configs/<model>-digits.yaml`.
+fn model_section(model: &str) -> &'static str {
+    match model {
+        "mlp-classifier" => "{name: mlp-classifier, hidden: [128, 64]}",
+        "vae" => "{name: vae, latent_dim: 8, channels: [32, 64]}",
+        "dcgan" => "{name: dcgan, latent_dim: 32, generator_channels: [128, 64], discriminator_channels: [64, 128]}",
+        "ddpm" => "{name: ddpm, timesteps: 200, schedule: linear, channels: [16, 32], variance: posterior}",
+        other => panic!("unknown model `{other}`"),
+    }
+}
+
+/// The trainer section: `gan` for dcgan (its discriminator Adam set like the run's: lr 1e-3,
+/// betas 0.9/0.999, burn's eps 1e-5), `default` for the rest.
+fn trainer_section(model: &str) -> &'static str {
+    if model == "dcgan" {
+        "{name: gan, discriminator_lr: 0.001, discriminator_betas: [0.9, 0.999], discriminator_steps: 1}"
+    } else {
+        "{name: default}"
+    }
+}
+
+/// The whole run config of one case. `items` is exactly the batches the run takes, so the one
+/// epoch ends after them; `output_dir` receives the run folder (metrics.jsonl).
+fn run_yaml(model: &str, batch: usize, items: usize, output_dir: &Path) -> String {
+    format!(
+        "name: bench-{model}\n\
+         seed: {SEED}\n\
+         output_dir: {output}\n\
+         model: {model_section}\n\
+         dataset: {{name: synthetic, side: {SIDE}, size: {items}, seed: 0}}\n\
+         trainer: {trainer_section}\n\
+         optimizer: {{name: adam, lr: {LR}, betas: [0.9, 0.999], eps: 1.0e-5}}\n\
+         scheduler: {{name: constant}}\n\
+         data: {{batch_size: {batch}, val_split: 0.0, shuffle: true, num_workers: 0}}\n\
+         training: {{epochs: 1, log_every: 1}}\n\
+         checkpoint: {{enabled: false}}\n\
+         callbacks: []\n\
+         metrics: []\n",
+        output = serde_json::to_string(&output_dir.display().to_string()).expect("a string serialises"),
+        model_section = model_section(model),
+        trainer_section = trainer_section(model),
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Frameworm,
+    Bare,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Frameworm => "frameworm",
+            Mode::Bare => "bare",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Mode, String> {
+        match text {
+            "frameworm" => Ok(Mode::Frameworm),
+            "bare" => Ok(Mode::Bare),
+            other => Err(format!("unknown mode `{other}` (frameworm | bare)")),
+        }
+    }
+}
+
+/// Command-line settings.
+#[derive(Debug, Clone)]
+struct Args {
+    models: Vec<String>,
+    batches: Vec<usize>,
+    warmup: usize,
+    steps: usize,
+    repeat: usize,
+    pytorch: Option<PathBuf>,
+    json: Option<PathBuf>,
+    case: Option<(String, usize, Mode)>,
+}
+
+const USAGE: &str = "usage: cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm] [--batch 32,128] \
+                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE]";
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        models: MODELS.iter().map(|m| m.to_string()).collect(),
+        batches: vec![32, 128],
+        warmup: 5,
+        steps: 30,
+        repeat: 1,
+        pytorch: None,
+        json: None,
+        case: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let (key, inline) = match arg.split_once('=') {
+            Some((k, v)) if k.starts_with("--") => (k.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| inline.clone().or_else(|| it.next()).ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        let number = |name: &str, text: String| text.trim().parse::<usize>().map_err(|_| format!("{name}: `{text}` is not a whole number"));
+        match key.as_str() {
+            // `cargo bench` appends `--bench` to every bench target's arguments.
+            "--bench" => {}
+            "--models" => {
+                let list = value("--models")?;
+                args.models = list.split(',').map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect();
+                if let Some(bad) = args.models.iter().find(|m| !MODELS.contains(&m.as_str())) {
+                    return Err(format!("--models: unknown model `{bad}`; known: {}", MODELS.join(",")));
+                }
+            }
+            "--batch" => {
+                let list = value("--batch")?;
+                args.batches = list.split(',').map(|b| number("--batch", b.to_string())).collect::<Result<_, _>>()?;
+                if args.batches.contains(&0) {
+                    return Err("--batch: sizes must be positive".into());
+                }
+            }
+            "--warmup" => args.warmup = number("--warmup", value("--warmup")?)?,
+            "--steps" => args.steps = number("--steps", value("--steps")?)?.max(1),
+            "--repeat" => args.repeat = number("--repeat", value("--repeat")?)?.max(1),
+            "--pytorch" => args.pytorch = Some(value("--pytorch")?.into()),
+            "--json" => args.json = Some(value("--json")?.into()),
+            "--case" => {
+                let text = value("--case")?;
+                let parts: Vec<&str> = text.split(',').collect();
+                let [model, batch, mode] = parts[..] else { return Err(format!("--case wants model,batch,mode (got `{text}`)")) };
+                if !MODELS.contains(&model) {
+                    return Err(format!("--case: unknown model `{model}`"));
+                }
+                args.case = Some((model.to_string(), number("--case", batch.to_string())?, Mode::parse(mode)?));
+            }
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match &args.case {
+        Some((model, batch, mode)) => run_case(model, *batch, *mode, args.warmup, args.steps),
+        None => run_all(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child: one case.
+// ---------------------------------------------------------------------------------------------
+
+/// What a child measured.
+struct Measured {
+    /// `warmup + steps + 1` stamps: the start of every step and the end of the last timed one.
+    stamps: Vec<Instant>,
+}
+
+fn run_case(model: &str, batch: usize, mode: Mode, warmup: usize, steps: usize) -> Result<(), String> {
+    let measured = match mode {
+        Mode::Frameworm => frameworm_case(model, batch, warmup, steps)?,
+        Mode::Bare => bare_case(model, batch, warmup, steps)?,
+    };
+    let window = &measured.stamps[warmup..=warmup + steps];
+    let seconds = (window[steps] - window[0]).as_secs_f64();
+    let mut step_ms: Vec<f64> = window.windows(2).map(|w| (w[1] - w[0]).as_secs_f64() * 1e3).collect();
+    step_ms.sort_by(f64::total_cmp);
+    let median_ms = step_ms[step_ms.len() / 2];
+    let result = json!({
+        "model": model,
+        "batch": batch,
+        "mode": mode.name(),
+        "warmup": warmup,
+        "steps": steps,
+        "seconds": seconds,
+        "samples_per_s": (batch * steps) as f64 / seconds,
+        "step_ms_median": median_ms,
+        "step_ms_min": step_ms[0],
+        "step_ms_max": step_ms[step_ms.len() - 1],
+        "peak_rss_mb": peak_rss_mb(),
+    });
+    println!("{RESULT_MARK}{result}");
+    Ok(())
+}
+
+/// This process's peak resident set size (`VmHWM`), in MiB.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// The full engine path: registry, config, data loader, hooks, logging.
+fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize) -> Result<Measured, String> {
+    let output = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
+    // One extra batch: the timed window ends at the *start* of step warmup + steps.
+    let total_steps = warmup + steps + 1;
+    let yaml = run_yaml(model, batch, total_steps * batch, output.path());
+    let config = Config::from_yaml("throughput-bench.yaml", &yaml).map_err(|e| e.to_string())?;
+    let mut registry = Registry::build(registry::register_plugins, &[]).map_err(|e| e.to_string())?;
+
+    let stamps: Arc<Mutex<Vec<Instant>>> = Arc::new(Mutex::new(Vec::with_capacity(total_steps + 1)));
+    let recorder = stamps.clone();
+    // i32::MIN: before every other on_batch_begin subscriber, so the window between two stamps
+    // is exactly one loop iteration.
+    registry.hooks_mut().on(Hook::BatchBegin, "throughput-bench", "step-timer", i32::MIN, move |_, _| {
+        recorder.lock().expect("the timer lock is never poisoned").push(Instant::now());
+        Ok(())
+    });
+    let options = TrainOptions { device: bench_device(), quiet: true, resume: None, interrupt: None };
+    let report = engine::train(&mut registry, &config, options).map_err(|e| e.to_string())?;
+
+    let stamps = std::mem::take(&mut *stamps.lock().expect("the timer lock is never poisoned"));
+    if report.steps != total_steps as u64 || stamps.len() != total_steps {
+        return Err(format!("expected {total_steps} steps, the engine ran {} ({} stamps)", report.steps, stamps.len()));
+    }
+    // The per-step log is part of what is measured: make sure it was written.
+    let jsonl = std::fs::read_to_string(report.run_dir.join("metrics.jsonl")).map_err(|e| format!("metrics.jsonl: {e}"))?;
+    if jsonl.lines().count() != total_steps {
+        return Err(format!("metrics.jsonl has {} rows, expected {total_steps}", jsonl.lines().count()));
+    }
+    Ok(Measured { stamps })
+}
+
+/// The bare burn loop: same model, same settings, pre-made batches, nothing else.
+fn bare_case(model: &str, batch: usize, warmup: usize, steps: usize) -> Result<Measured, String> {
+    let output = std::env::temp_dir(); // not written to: the config only needs a path
+    let total_steps = warmup + steps + 1;
+    let config = Config::from_yaml("throughput-bench.yaml", &run_yaml(model, batch, total_steps * batch, &output))
+        .map_err(|e| e.to_string())?;
+    let run = &config.run;
+    let device = bench_device();
+    let train_device = device.clone().autodiff();
+
+    // The same items the engine would load (its shuffle differs, which costs nothing here).
+    let dataset = Synthetic::from_config(
+        parse_section::<SyntheticConfig>("dataset.synthetic", &run.dataset.section).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let info = dataset.info();
+    let pool = BARE_POOL.min(warmup + steps).max(1);
+    let batches: Vec<Batch> = (0..pool)
+        .map(|b| {
+            let items: Vec<Sample> = (b * batch..(b + 1) * batch).map(|i| dataset.get(i).expect("in range")).collect();
+            SampleBatcher.batch(items, &train_device)
+        })
+        .collect();
+
+    // As the engine seeds before building the model.
+    device.seed(SEED);
+    train_device.seed(SEED);
+    let [beta_1, beta_2] = run.optimizer.betas;
+    // The run's optimizer, as `engine::optim::build_optimizer` makes it from this config.
+    let optimizer = AdamConfig::new().with_beta_1(beta_1).with_beta_2(beta_2).with_epsilon(run.optimizer.eps).init();
+    let section = &run.model.section;
+    let err = |e: frameworm_core::ComponentError| e.to_string();
+    let stamps = match model {
+        "mlp-classifier" => {
+            let m = MlpClassifier::new(&parse_section("model.mlp-classifier", section).map_err(err)?, &info, &train_device).map_err(err)?;
+            bare_default(m, optimizer, &batches, warmup + steps)
+        }
+        "vae" => {
+            let m = Vae::new(&parse_section("model.vae", section).map_err(err)?, &info, &train_device).map_err(err)?;
+            bare_default(m, optimizer, &batches, warmup + steps)
+        }
+        "ddpm" => {
+            let m = Ddpm::new(&parse_section("model.ddpm", section).map_err(err)?, &info, &train_device).map_err(err)?;
+            bare_default(m, optimizer, &batches, warmup + steps)
+        }
+        "dcgan" => {
+            let m = Dcgan::new(&parse_section("model.dcgan", section).map_err(err)?, &info, &train_device).map_err(err)?;
+            let gan: GanTrainerConfig = parse_section("trainer.gan", &run.trainer.section).map_err(err)?;
+            bare_gan(m, optimizer, &gan, &batches, warmup + steps)
+        }
+        other => return Err(format!("unknown model `{other}`")),
+    };
+    Ok(Measured { stamps })
+}
+
+/// Reads a one-element tensor from the device, as the engine's `Scalar::value` does.
+fn read(tensor: Tensor<1>) -> f32 {
+    tensor.detach().into_scalar::<f32>()
+}
+
+/// `steps` steps of the `default` trainer's work; returns a stamp before every step and one
+/// after the last.
+///
+/// Device synchronisation: the engine reads the loss and every metric the model reports once
+/// per step (the NaN check, the epoch sums and the metrics.jsonl row), each a device read. This
+/// loop reads the same tensors the same number of times, after the optimizer step as the engine
+/// does, so both loops wait for the device equally often.
+fn bare_default<M: Model>(mut model: M, mut optimizer: ModuleOptimizer, batches: &[Batch], steps: usize) -> Vec<Instant> {
+    let mut stamps = Vec::with_capacity(steps + 1);
+    let mut sink = 0.0f32;
+    for step in 0..steps {
+        stamps.push(Instant::now());
+        let batch = &batches[step % batches.len()];
+        let output = model.compute_loss(batch);
+        let grads = GradientsParams::from_grads(output.loss.backward(), &model);
+        model = optimizer.step(LR, model, grads);
+        sink += read(output.loss);
+        for (_, value) in output.metrics {
+            sink += read(value);
+        }
+    }
+    stamps.push(Instant::now());
+    std::hint::black_box(sink);
+    stamps
+}
+
+/// `steps` steps of the `gan` trainer's work (`plugins/gan-trainer`): per step
+/// `discriminator_steps` discriminator updates (fresh noise, detached fakes, D-only gradients,
+/// the trainer's own Adam at `discriminator_lr`), then one generator update (fresh noise,
+/// G-only gradients, the run's optimizer). Reads what the engine reads: the reported loss
+/// (`d_loss + g_loss`) and the four metrics, once each per step (see [`bare_default`]).
+fn bare_gan(mut model: Dcgan, mut g_optimizer: ModuleOptimizer, config: &GanTrainerConfig, batches: &[Batch], steps: usize) -> Vec<Instant> {
+    let [beta_1, beta_2] = config.discriminator_betas;
+    // As `GanTrainer::from_config` builds it.
+    let mut d_optimizer = AdamConfig::new().with_beta_1(beta_1 as f32).with_beta_2(beta_2 as f32).init();
+    let mut stamps = Vec::with_capacity(steps + 1);
+    let mut sink = 0.0f32;
+    for step in 0..steps {
+        stamps.push(Instant::now());
+        let real = batches[step % batches.len()].images.clone();
+        let [n, ..] = real.dims();
+        let device = real.device();
+        let mut d_losses = Vec::with_capacity(config.discriminator_steps);
+        let mut d_reals = Vec::with_capacity(config.discriminator_steps);
+        let mut d_fakes = Vec::with_capacity(config.discriminator_steps);
+        for _ in 0..config.discriminator_steps {
+            let fake = model.generate(model.noise(n, &device)).detach();
+            let terms = model.discriminator_terms(real.clone(), fake);
+            d_losses.push(terms.loss.clone().detach());
+            let grads = GradientsParams::from_grads(terms.loss.backward(), &model.discriminator);
+            model = d_optimizer.step(config.discriminator_lr, model, grads);
+            d_reals.push(terms.real_probability);
+            d_fakes.push(terms.fake_probability);
+        }
+        let g_loss = model.generator_loss(model.generate(model.noise(n, &device)));
+        let g_measured = g_loss.clone().detach();
+        let grads = GradientsParams::from_grads(g_loss.backward(), &model.generator);
+        model = g_optimizer.step(LR, model, grads);
+        let k = config.discriminator_steps;
+        let mean = |v: Vec<Tensor<1>>| {
+            let sum = v.into_iter().reduce(|a, b| a + b).expect("discriminator_steps >= 1");
+            if k > 1 { sum.div_scalar(k as f64) } else { sum }
+        };
+        let (d_loss, d_real, d_fake) = (mean(d_losses), mean(d_reals), mean(d_fakes));
+        sink += read(d_loss.clone() + g_measured.clone());
+        sink += read(d_loss) + read(g_measured) + read(d_real) + read(d_fake);
+    }
+    stamps.push(Instant::now());
+    std::hint::black_box(sink);
+    stamps
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: every case in a child, then the table.
+// ---------------------------------------------------------------------------------------------
+
+/// One child's result.
+#[derive(Debug, Clone)]
+struct CaseResult {
+    samples_per_s: f64,
+    peak_rss_mb: Option<f64>,
+    step_ms_median: f64,
+}
+
+fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseResult, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+    let child = Command::new(&exe)
+        .arg("--case")
+        .arg(format!("{model},{batch},{}", mode.name()))
+        .arg("--warmup")
+        .arg(args.warmup.to_string())
+        .arg("--steps")
+        .arg(args.steps.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
+    let output = child.wait_with_output().map_err(|e| format!("child: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!("case {model},{batch},{} failed ({}): {stdout}", mode.name(), output.status));
+    }
+    let line = BufReader::new(stdout.as_bytes())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix(RESULT_MARK).map(str::to_string))
+        .ok_or_else(|| format!("case {model},{batch},{} printed no result", mode.name()))?;
+    let value: Value = serde_json::from_str(&line).map_err(|e| format!("child result: {e}"))?;
+    Ok(CaseResult {
+        samples_per_s: value["samples_per_s"].as_f64().unwrap_or(f64::NAN),
+        peak_rss_mb: value["peak_rss_mb"].as_f64(),
+        step_ms_median: value["step_ms_median"].as_f64().unwrap_or(f64::NAN),
+    })
+}
+
+/// The machine: CPU model, logical cores, memory, load.
+fn machine() -> Value {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or_else(|| "unknown".to_string(), |(_, v)| v.trim().to_string());
+    let cores = cpuinfo.lines().filter(|l| l.starts_with("processor")).count();
+    let usable = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_gib = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map(|kib| kib / 1024.0 / 1024.0);
+    json!({ "cpu": model, "cores": cores, "usable_cores": usable, "memory_gib": mem_gib, "device": format!("{:?}", bench_device()) })
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(|_| "?".into(), |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+}
+
+/// PyTorch figures: a JSON list of `{model, batch, samples_per_s, peak_rss_mb}`.
+fn read_pytorch(path: &Path) -> Result<Vec<(String, usize, f64, Option<f64>)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let list = value.as_array().ok_or_else(|| format!("{}: expected a JSON list", path.display()))?;
+    list.iter()
+        .map(|row| {
+            let model = row["model"].as_str().ok_or_else(|| format!("{}: a row has no `model`", path.display()))?;
+            let batch = row["batch"].as_u64().ok_or_else(|| format!("{}: a row has no `batch`", path.display()))?;
+            let speed = row["samples_per_s"].as_f64().ok_or_else(|| format!("{}: a row has no `samples_per_s`", path.display()))?;
+            Ok((model.to_string(), batch as usize, speed, row["peak_rss_mb"].as_f64()))
+        })
+        .collect()
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 }
+}
+
+/// `(max − min) / median`, in percent.
+fn spread_pct(values: &[f64]) -> f64 {
+    let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    (max - min) / median(values) * 100.0
+}
+
+fn run_all(args: &Args) -> Result<(), String> {
+    let pytorch = args.pytorch.as_deref().map(read_pytorch).transpose()?;
+    let machine = machine();
+    let load_before = load_average();
+    println!(
+        "machine: {} — {} logical cores ({} usable), {:.1} GiB; device {}",
+        machine["cpu"].as_str().unwrap_or("?"),
+        machine["cores"],
+        machine["usable_cores"],
+        machine["memory_gib"].as_f64().unwrap_or(f64::NAN),
+        machine["device"].as_str().unwrap_or("?"),
+    );
+    println!(
+        "settings: warmup {} + {} timed steps per case, {} run(s) per case, synthetic 1×{SIDE}×{SIDE}, Adam lr {LR}; load average before: {load_before}",
+        args.warmup, args.steps, args.repeat
+    );
+
+    struct Row {
+        model: String,
+        batch: usize,
+        frameworm: Vec<CaseResult>,
+        bare: Vec<CaseResult>,
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    for model in &args.models {
+        for &batch in &args.batches {
+            rows.push(Row { model: model.clone(), batch, frameworm: Vec::new(), bare: Vec::new() });
+        }
+    }
+    let total = rows.len() * 2 * args.repeat;
+    let mut done = 0;
+    for round in 0..args.repeat {
+        for row in &mut rows {
+            // Alternate which mode goes first, so a drift in machine load hits both alike.
+            let order = if round % 2 == 0 { [Mode::Frameworm, Mode::Bare] } else { [Mode::Bare, Mode::Frameworm] };
+            for mode in order {
+                done += 1;
+                let result = run_child(&row.model, row.batch, mode, args)?;
+                eprintln!(
+                    "[{done:>3}/{total}] {:<14} batch {:>4} {:<9} {:>9.1} samples/s  (median step {:.2} ms, peak {:.0} MB)",
+                    row.model,
+                    row.batch,
+                    mode.name(),
+                    result.samples_per_s,
+                    result.step_ms_median,
+                    result.peak_rss_mb.unwrap_or(f64::NAN)
+                );
+                match mode {
+                    Mode::Frameworm => row.frameworm.push(result),
+                    Mode::Bare => row.bare.push(result),
+                }
+            }
+        }
+    }
+    let load_after = load_average();
+
+    // The table.
+    let mut header = vec![
+        "model".to_string(),
+        "batch".into(),
+        "frameworm/s".into(),
+        "bare/s".into(),
+        format!("overhead (≤{OVERHEAD_TARGET_PCT:.0} %)"),
+        "fw MB".into(),
+        "bare MB".into(),
+    ];
+    if pytorch.is_some() {
+        header.extend(["pytorch/s".to_string(), "pt MB".into(), format!("fw÷pt (≥{PYTORCH_RATIO_TARGET:.1})")]);
+    }
+    if args.repeat > 1 {
+        header.extend(["fw spread".to_string(), "bare spread".into()]);
+    }
+    let mut table: Vec<Vec<String>> = Vec::new();
+    let mut json_rows = Vec::new();
+    for row in &rows {
+        let fw: Vec<f64> = row.frameworm.iter().map(|r| r.samples_per_s).collect();
+        let bare: Vec<f64> = row.bare.iter().map(|r| r.samples_per_s).collect();
+        let (fw_speed, bare_speed) = (median(&fw), median(&bare));
+        let overhead = (bare_speed - fw_speed) / bare_speed * 100.0;
+        let peak = |rs: &[CaseResult]| rs.iter().filter_map(|r| r.peak_rss_mb).fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
+        let (fw_mb, bare_mb) = (peak(&row.frameworm), peak(&row.bare));
+        let mark = |ok: bool| if ok { "ok" } else { "MISS" };
+        let mb = |v: Option<f64>| v.map_or("?".to_string(), |v| format!("{v:.0}"));
+        let mut cells = vec![
+            row.model.clone(),
+            row.batch.to_string(),
+            format!("{fw_speed:.0}"),
+            format!("{bare_speed:.0}"),
+            format!("{overhead:+.1} % {}", mark(overhead <= OVERHEAD_TARGET_PCT)),
+            mb(fw_mb),
+            mb(bare_mb),
+        ];
+        let mut json_row = json!({
+            "model": row.model,
+            "batch": row.batch,
+            "frameworm_samples_per_s": fw_speed,
+            "bare_samples_per_s": bare_speed,
+            "overhead_pct": overhead,
+            "frameworm_peak_rss_mb": fw_mb,
+            "bare_peak_rss_mb": bare_mb,
+            "frameworm_runs": fw,
+            "bare_runs": bare,
+            "frameworm_step_ms_median": row.frameworm.iter().map(|r| r.step_ms_median).collect::<Vec<_>>(),
+            "bare_step_ms_median": row.bare.iter().map(|r| r.step_ms_median).collect::<Vec<_>>(),
+        });
+        if let Some(pytorch) = &pytorch {
+            match pytorch.iter().find(|(m, b, _, _)| *m == row.model && *b == row.batch) {
+                Some((_, _, speed, pt_mb)) => {
+                    let ratio = fw_speed / speed;
+                    cells.extend([format!("{speed:.0}"), mb(*pt_mb), format!("{ratio:.2} {}", mark(ratio >= PYTORCH_RATIO_TARGET))]);
+                    json_row["pytorch_samples_per_s"] = json!(speed);
+                    json_row["pytorch_peak_rss_mb"] = json!(pt_mb);
+                    json_row["frameworm_over_pytorch"] = json!(ratio);
+                }
+                None => cells.extend(["–".to_string(), "–".into(), "–".into()]),
+            }
+        }
+        if args.repeat > 1 {
+            cells.extend([format!("±{:.1} %", spread_pct(&fw) / 2.0), format!("±{:.1} %", spread_pct(&bare) / 2.0)]);
+        }
+        table.push(cells);
+        json_rows.push(json_row);
+    }
+    println!();
+    print_table(&header, &table);
+    println!();
+    println!("load average after: {load_after}");
+    println!("overhead = (bare − frameworm) / bare; samples/s = batch × timed steps / timed wall time; MB = peak RSS (VmHWM) of the case's process");
+    if args.repeat > 1 {
+        println!("figures are medians of {} runs; spread = ±(max − min) / 2 / median", args.repeat);
+    }
+
+    if let Some(path) = &args.json {
+        let document = json!({
+            "machine": machine,
+            "load_average_before": load_before,
+            "load_average_after": load_after,
+            "warmup": args.warmup,
+            "steps": args.steps,
+            "repeat": args.repeat,
+            "rows": json_rows,
+        });
+        let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
+        std::fs::write(path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn print_table(header: &[String], rows: &[Vec<String>]) {
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).chain([header[i].chars().count()]).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..header.len()).map(width).collect();
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let pad = widths[i] - c.chars().count();
+                if i == 0 { format!("{c}{}", " ".repeat(pad)) } else { format!("{}{c}", " ".repeat(pad)) }
+            })
+            .collect();
+        format!("| {} |", padded.join(" | "))
+    };
+    println!("{}", line(header));
+    let rule: Vec<String> = widths.iter().enumerate().map(|(i, w)| if i == 0 { format!(":{}", "-".repeat(w.saturating_sub(1))) } else { format!("{}:", "-".repeat(w.saturating_sub(1))) }).collect();
+    println!("| {} |", rule.join(" | "));
+    for row in rows {
+        println!("{}", line(row));
+    }
+}
