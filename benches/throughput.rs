@@ -152,11 +152,12 @@ struct Args {
     repeat: usize,
     pytorch: Option<PathBuf>,
     json: Option<PathBuf>,
+    sections: bool,
     case: Option<(String, usize, Mode)>,
 }
 
 const USAGE: &str = "usage: cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm] [--batch 32,128] \
-                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE]";
+                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -167,6 +168,7 @@ fn parse_args() -> Result<Args, String> {
         repeat: 1,
         pytorch: None,
         json: None,
+        sections: false,
         case: None,
     };
     let mut it = std::env::args().skip(1);
@@ -199,6 +201,7 @@ fn parse_args() -> Result<Args, String> {
             "--repeat" => args.repeat = number("--repeat", value("--repeat")?)?.max(1),
             "--pytorch" => args.pytorch = Some(value("--pytorch")?.into()),
             "--json" => args.json = Some(value("--json")?.into()),
+            "--sections" => args.sections = true,
             "--case" => {
                 let text = value("--case")?;
                 let parts: Vec<&str> = text.split(',').collect();
@@ -224,7 +227,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match &args.case {
-        Some((model, batch, mode)) => run_case(model, *batch, *mode, args.warmup, args.steps),
+        Some((model, batch, mode)) => run_case(model, *batch, *mode, args.warmup, args.steps, args.sections),
         None => run_all(&args),
     };
     match result {
@@ -244,12 +247,35 @@ fn main() -> ExitCode {
 struct Measured {
     /// `warmup + steps + 1` stamps: the start of every step and the end of the last timed one.
     stamps: Vec<Instant>,
+    /// With `--sections`: (step hook, time) at every step hook (frameworm: from hook
+    /// subscribers; bare: stamped at the equivalent points of the loop).
+    events: Vec<(&'static str, Instant)>,
 }
 
-fn run_case(model: &str, batch: usize, mode: Mode, warmup: usize, steps: usize) -> Result<(), String> {
+/// Shared list of section events.
+type Events = Arc<Mutex<Vec<(&'static str, Instant)>>>;
+
+/// Per-step time between consecutive step hooks inside the window `[start, end]`, in ms per
+/// step, keyed `"from → to"` (repeated transitions within a step, e.g. a GAN's two updates,
+/// are summed).
+fn sections(events: &[(&'static str, Instant)], start: Instant, end: Instant, steps: usize) -> serde_json::Map<String, Value> {
+    let inside: Vec<&(&str, Instant)> = events.iter().filter(|(_, t)| *t >= start && *t <= end).collect();
+    let mut sums: Vec<(String, f64)> = Vec::new();
+    for pair in inside.windows(2) {
+        let key = format!("{} → {}", pair[0].0, pair[1].0);
+        let ms = (pair[1].1 - pair[0].1).as_secs_f64() * 1e3;
+        match sums.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, sum)) => *sum += ms,
+            None => sums.push((key, ms)),
+        }
+    }
+    sums.into_iter().map(|(k, sum)| (k, json!(sum / steps as f64))).collect()
+}
+
+fn run_case(model: &str, batch: usize, mode: Mode, warmup: usize, steps: usize, with_sections: bool) -> Result<(), String> {
     let measured = match mode {
-        Mode::Frameworm => frameworm_case(model, batch, warmup, steps)?,
-        Mode::Bare => bare_case(model, batch, warmup, steps)?,
+        Mode::Frameworm => frameworm_case(model, batch, warmup, steps, with_sections)?,
+        Mode::Bare => bare_case(model, batch, warmup, steps, with_sections)?,
     };
     let window = &measured.stamps[warmup..=warmup + steps];
     let seconds = (window[steps] - window[0]).as_secs_f64();
@@ -268,6 +294,7 @@ fn run_case(model: &str, batch: usize, mode: Mode, warmup: usize, steps: usize) 
         "step_ms_min": step_ms[0],
         "step_ms_max": step_ms[step_ms.len() - 1],
         "peak_rss_mb": peak_rss_mb(),
+        "sections_ms_per_step": sections(&measured.events, window[0], window[steps], steps),
     });
     println!("{RESULT_MARK}{result}");
     Ok(())
@@ -282,7 +309,7 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 /// The full engine path: registry, config, data loader, hooks, logging.
-fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize) -> Result<Measured, String> {
+fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize, with_sections: bool) -> Result<Measured, String> {
     let output = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
     // One extra batch: the timed window ends at the *start* of step warmup + steps.
     let total_steps = warmup + steps + 1;
@@ -292,12 +319,29 @@ fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize) -> Res
 
     let stamps: Arc<Mutex<Vec<Instant>>> = Arc::new(Mutex::new(Vec::with_capacity(total_steps + 1)));
     let recorder = stamps.clone();
+    let events: Events = Arc::default();
+    let section_events = with_sections.then(|| events.clone());
     // i32::MIN: before every other on_batch_begin subscriber, so the window between two stamps
     // is exactly one loop iteration.
     registry.hooks_mut().on(Hook::BatchBegin, "throughput-bench", "step-timer", i32::MIN, move |_, _| {
-        recorder.lock().expect("the timer lock is never poisoned").push(Instant::now());
+        let now = Instant::now();
+        recorder.lock().expect("the timer lock is never poisoned").push(now);
+        if let Some(events) = &section_events {
+            events.lock().expect("the timer lock is never poisoned").push(("on_batch_begin", now));
+        }
         Ok(())
     });
+    if with_sections {
+        // Diagnostics only: first at each step hook (a few Instant::now calls per step).
+        for hook in [Hook::BackwardBegin, Hook::BackwardEnd, Hook::OptimizerStep, Hook::BatchEnd] {
+            let events = events.clone();
+            let name = hook.name();
+            registry.hooks_mut().on(hook, "throughput-bench", "section-timer", i32::MIN, move |_, _| {
+                events.lock().expect("the timer lock is never poisoned").push((name, Instant::now()));
+                Ok(())
+            });
+        }
+    }
     let options = TrainOptions { device: bench_device(), quiet: true, resume: None, interrupt: None };
     let report = engine::train(&mut registry, &config, options).map_err(|e| e.to_string())?;
 
@@ -310,11 +354,12 @@ fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize) -> Res
     if jsonl.lines().count() != total_steps {
         return Err(format!("metrics.jsonl has {} rows, expected {total_steps}", jsonl.lines().count()));
     }
-    Ok(Measured { stamps })
+    let events = std::mem::take(&mut *events.lock().expect("the timer lock is never poisoned"));
+    Ok(Measured { stamps, events })
 }
 
 /// The bare burn loop: same model, same settings, pre-made batches, nothing else.
-fn bare_case(model: &str, batch: usize, warmup: usize, steps: usize) -> Result<Measured, String> {
+fn bare_case(model: &str, batch: usize, warmup: usize, steps: usize, with_sections: bool) -> Result<Measured, String> {
     let output = std::env::temp_dir(); // not written to: the config only needs a path
     let total_steps = warmup + steps + 1;
     let config = Config::from_yaml("throughput-bench.yaml", &run_yaml(model, batch, total_steps * batch, &output))
@@ -345,27 +390,43 @@ fn bare_case(model: &str, batch: usize, warmup: usize, steps: usize) -> Result<M
     let optimizer = AdamConfig::new().with_beta_1(beta_1).with_beta_2(beta_2).with_epsilon(run.optimizer.eps).init();
     let section = &run.model.section;
     let err = |e: frameworm_core::ComponentError| e.to_string();
+    let mut events = Sections { on: with_sections, events: Vec::new() };
     let stamps = match model {
         "mlp-classifier" => {
             let m = MlpClassifier::new(&parse_section("model.mlp-classifier", section).map_err(err)?, &info, &train_device).map_err(err)?;
-            bare_default(m, optimizer, &batches, warmup + steps)
+            bare_default(m, optimizer, &batches, warmup + steps, &mut events)
         }
         "vae" => {
             let m = Vae::new(&parse_section("model.vae", section).map_err(err)?, &info, &train_device).map_err(err)?;
-            bare_default(m, optimizer, &batches, warmup + steps)
+            bare_default(m, optimizer, &batches, warmup + steps, &mut events)
         }
         "ddpm" => {
             let m = Ddpm::new(&parse_section("model.ddpm", section).map_err(err)?, &info, &train_device).map_err(err)?;
-            bare_default(m, optimizer, &batches, warmup + steps)
+            bare_default(m, optimizer, &batches, warmup + steps, &mut events)
         }
         "dcgan" => {
             let m = Dcgan::new(&parse_section("model.dcgan", section).map_err(err)?, &info, &train_device).map_err(err)?;
             let gan: GanTrainerConfig = parse_section("trainer.gan", &run.trainer.section).map_err(err)?;
-            bare_gan(m, optimizer, &gan, &batches, warmup + steps)
+            bare_gan(m, optimizer, &gan, &batches, warmup + steps, &mut events)
         }
         other => return Err(format!("unknown model `{other}`")),
     };
-    Ok(Measured { stamps })
+    Ok(Measured { stamps, events: events.events })
+}
+
+/// Section stamps of the bare loop, named after the step hook the engine fires at the same
+/// point (`--sections` only).
+struct Sections {
+    on: bool,
+    events: Vec<(&'static str, Instant)>,
+}
+
+impl Sections {
+    fn mark(&mut self, hook: Hook) {
+        if self.on {
+            self.events.push((hook.name(), Instant::now()));
+        }
+    }
 }
 
 /// Reads a one-element tensor from the device, as the engine's `Scalar::value` does.
@@ -380,21 +441,27 @@ fn read(tensor: Tensor<1>) -> f32 {
 /// per step (the NaN check, the epoch sums and the metrics.jsonl row), each a device read. This
 /// loop reads the same tensors the same number of times, after the optimizer step as the engine
 /// does, so both loops wait for the device equally often.
-fn bare_default<M: Model>(mut model: M, mut optimizer: ModuleOptimizer, batches: &[Batch], steps: usize) -> Vec<Instant> {
+fn bare_default<M: Model>(mut model: M, mut optimizer: ModuleOptimizer, batches: &[Batch], steps: usize, sections: &mut Sections) -> Vec<Instant> {
     let mut stamps = Vec::with_capacity(steps + 1);
     let mut sink = 0.0f32;
     for step in 0..steps {
         stamps.push(Instant::now());
+        sections.mark(Hook::BatchBegin);
         let batch = &batches[step % batches.len()];
         let output = model.compute_loss(batch);
+        sections.mark(Hook::BackwardBegin);
         let grads = GradientsParams::from_grads(output.loss.backward(), &model);
+        sections.mark(Hook::BackwardEnd);
+        sections.mark(Hook::OptimizerStep);
         model = optimizer.step(LR, model, grads);
         sink += read(output.loss);
         for (_, value) in output.metrics {
             sink += read(value);
         }
+        sections.mark(Hook::BatchEnd);
     }
     stamps.push(Instant::now());
+    sections.mark(Hook::BatchBegin);
     std::hint::black_box(sink);
     stamps
 }
@@ -404,7 +471,14 @@ fn bare_default<M: Model>(mut model: M, mut optimizer: ModuleOptimizer, batches:
 /// the trainer's own Adam at `discriminator_lr`), then one generator update (fresh noise,
 /// G-only gradients, the run's optimizer). Reads what the engine reads: the reported loss
 /// (`d_loss + g_loss`) and the four metrics, once each per step (see [`bare_default`]).
-fn bare_gan(mut model: Dcgan, mut g_optimizer: ModuleOptimizer, config: &GanTrainerConfig, batches: &[Batch], steps: usize) -> Vec<Instant> {
+fn bare_gan(
+    mut model: Dcgan,
+    mut g_optimizer: ModuleOptimizer,
+    config: &GanTrainerConfig,
+    batches: &[Batch],
+    steps: usize,
+    sections: &mut Sections,
+) -> Vec<Instant> {
     let [beta_1, beta_2] = config.discriminator_betas;
     // As `GanTrainer::from_config` builds it.
     let mut d_optimizer = AdamConfig::new().with_beta_1(beta_1 as f32).with_beta_2(beta_2 as f32).init();
@@ -412,6 +486,7 @@ fn bare_gan(mut model: Dcgan, mut g_optimizer: ModuleOptimizer, config: &GanTrai
     let mut sink = 0.0f32;
     for step in 0..steps {
         stamps.push(Instant::now());
+        sections.mark(Hook::BatchBegin);
         let real = batches[step % batches.len()].images.clone();
         let [n, ..] = real.dims();
         let device = real.device();
@@ -422,14 +497,20 @@ fn bare_gan(mut model: Dcgan, mut g_optimizer: ModuleOptimizer, config: &GanTrai
             let fake = model.generate(model.noise(n, &device)).detach();
             let terms = model.discriminator_terms(real.clone(), fake);
             d_losses.push(terms.loss.clone().detach());
+            sections.mark(Hook::BackwardBegin);
             let grads = GradientsParams::from_grads(terms.loss.backward(), &model.discriminator);
+            sections.mark(Hook::BackwardEnd);
+            sections.mark(Hook::OptimizerStep);
             model = d_optimizer.step(config.discriminator_lr, model, grads);
             d_reals.push(terms.real_probability);
             d_fakes.push(terms.fake_probability);
         }
         let g_loss = model.generator_loss(model.generate(model.noise(n, &device)));
         let g_measured = g_loss.clone().detach();
+        sections.mark(Hook::BackwardBegin);
         let grads = GradientsParams::from_grads(g_loss.backward(), &model.generator);
+        sections.mark(Hook::BackwardEnd);
+        sections.mark(Hook::OptimizerStep);
         model = g_optimizer.step(LR, model, grads);
         let k = config.discriminator_steps;
         let mean = |v: Vec<Tensor<1>>| {
@@ -439,8 +520,10 @@ fn bare_gan(mut model: Dcgan, mut g_optimizer: ModuleOptimizer, config: &GanTrai
         let (d_loss, d_real, d_fake) = (mean(d_losses), mean(d_reals), mean(d_fakes));
         sink += read(d_loss.clone() + g_measured.clone());
         sink += read(d_loss) + read(g_measured) + read(d_real) + read(d_fake);
+        sections.mark(Hook::BatchEnd);
     }
     stamps.push(Instant::now());
+    sections.mark(Hook::BatchBegin);
     std::hint::black_box(sink);
     stamps
 }
@@ -455,6 +538,7 @@ struct CaseResult {
     samples_per_s: f64,
     peak_rss_mb: Option<f64>,
     step_ms_median: f64,
+    sections: serde_json::Map<String, Value>,
 }
 
 fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseResult, String> {
@@ -466,6 +550,7 @@ fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseR
         .arg(args.warmup.to_string())
         .arg("--steps")
         .arg(args.steps.to_string())
+        .args(args.sections.then_some("--sections"))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -485,6 +570,7 @@ fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseR
         samples_per_s: value["samples_per_s"].as_f64().unwrap_or(f64::NAN),
         peak_rss_mb: value["peak_rss_mb"].as_f64(),
         step_ms_median: value["step_ms_median"].as_f64().unwrap_or(f64::NAN),
+        sections: value["sections_ms_per_step"].as_object().cloned().unwrap_or_default(),
     })
 }
 
@@ -672,6 +758,10 @@ fn run_all(args: &Args) -> Result<(), String> {
         println!("figures are medians of {} runs; spread = ±(max − min) / 2 / median", args.repeat);
     }
 
+    if args.sections {
+        print_sections(&rows.iter().map(|r| (r.model.as_str(), r.batch, &r.frameworm[..], &r.bare[..])).collect::<Vec<_>>());
+    }
+
     if let Some(path) = &args.json {
         let document = json!({
             "machine": machine,
@@ -687,6 +777,36 @@ fn run_all(args: &Args) -> Result<(), String> {
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// `--sections`: where each mode spends a step, between consecutive step hooks (last run of
+/// each case).
+fn print_sections(rows: &[(&str, usize, &[CaseResult], &[CaseResult])]) {
+    println!();
+    println!("time per step between step hooks, ms (last run of each case; the hook timers themselves cost a few µs per step):");
+    for (model, batch, frameworm, bare) in rows {
+        let (Some(fw), Some(bare)) = (frameworm.last(), bare.last()) else { continue };
+        let mut keys: Vec<&String> = fw.sections.keys().collect();
+        for key in bare.sections.keys() {
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+        let get = |m: &serde_json::Map<String, Value>, k: &str| m.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+        let header = ["section".to_string(), "frameworm".into(), "bare".into(), "difference".into()];
+        let mut table: Vec<Vec<String>> = keys
+            .iter()
+            .map(|k| {
+                let (f, b) = (get(&fw.sections, k), get(&bare.sections, k));
+                vec![(*k).clone(), format!("{f:.3}"), format!("{b:.3}"), format!("{:+.3}", f - b)]
+            })
+            .collect();
+        let (f, b): (f64, f64) = (keys.iter().map(|k| get(&fw.sections, k)).sum(), keys.iter().map(|k| get(&bare.sections, k)).sum());
+        table.push(vec!["whole step".into(), format!("{f:.3}"), format!("{b:.3}"), format!("{:+.3}", f - b)]);
+        println!();
+        println!("{model}, batch {batch}:");
+        print_table(&header, &table);
+    }
 }
 
 fn print_table(header: &[String], rows: &[Vec<String>]) {
