@@ -465,6 +465,24 @@ def params_report(bpk):
     return ok
 
 
+def others_busy_percent(seconds=1.0):
+    """CPU use of everything else on the machine just before a case, in percent of one core (0 to
+    100 × cores), from /proc/stat; None where it cannot be read."""
+    def sample():
+        with open("/proc/stat") as file:
+            fields = [int(v) for v in file.readline().split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields[:8]) - idle, sum(fields[:8])
+    try:
+        busy0, total0 = sample()
+        time.sleep(seconds)
+        busy1, total1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    cores = os.cpu_count() or 1
+    return 100.0 * cores * (busy1 - busy0) / max(total1 - total0, 1)
+
+
 def loadavg():
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -507,7 +525,8 @@ def main():
           f"{SIDE}×{SIDE}×{CHANNELS} images, median of {args.repeat} process(es) per case; "
           f"load average before: {loadavg()}")
     results = []
-    header = f"{'model':<16}{'batch':>6}{'samples/s':>12}{'ms/step':>10}{'CPU %':>8}{'peak RSS MB':>13}{'params':>10}"
+    header = (f"{'model':<16}{'batch':>6}{'samples/s':>12}{'ms/step':>10}{'CPU %':>8}{'peak RSS MB':>13}"
+              f"{'params':>10}{'others %':>10}")
     print(header)
     print("-" * len(header))
     for name in args.models:
@@ -517,18 +536,24 @@ def main():
                        "--steps", str(args.steps), "--pool", str(args.pool)]
             runs = []
             for _ in range(args.repeat):
+                others = others_busy_percent()
                 done = subprocess.run(command, capture_output=True, text=True)
                 if done.returncode != 0:
                     sys.stderr.write(done.stderr)
                     raise SystemExit(f"case {name} batch {batch} failed (exit {done.returncode})")
                 runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+                runs[-1]["others_percent"] = others
             runs.sort(key=lambda run: run["samples_per_s"])
             r = dict(runs[len(runs) // 2])
             r["peak_rss_mb"] = max(run["peak_rss_mb"] for run in runs)
+            measured = [run["others_percent"] for run in runs if run["others_percent"] is not None]
+            busy = f"{max(measured):.0f}" if measured else "?"
             results.append(r)
             print(f"{name:<16}{batch:>6}{r['samples_per_s']:>12,.0f}{r['step_ms']:>10.1f}{r['cpu_percent']:>8.0f}"
-                  f"{r['peak_rss_mb']:>13.0f}{r['params']:>10,}", flush=True)
+                  f"{r['peak_rss_mb']:>13.0f}{r['params']:>10,}{busy:>10}", flush=True)
     print(f"load average after: {loadavg()}")
+    print("others %: CPU use of other processes in the second before each run (worst of the runs), in % of one "
+          "core; with PyTorch's spinning OpenMP threads, anything above ~20 % can slow a case down many times.")
     if args.json:
         keys = ("model", "batch", "samples_per_s", "peak_rss_mb")
         with open(args.json, "w") as file:
