@@ -98,7 +98,7 @@ fn trainer_section(model: &str) -> &'static str {
 
 /// The whole run config of one case. `items` is exactly the batches the run takes, so the one
 /// epoch ends after them; `output_dir` receives the run folder (metrics.jsonl).
-fn run_yaml(model: &str, batch: usize, items: usize, output_dir: &Path) -> String {
+fn run_yaml(model: &str, batch: usize, items: usize, output_dir: &Path, num_workers: usize) -> String {
     format!(
         "name: bench-{model}\n\
          seed: {SEED}\n\
@@ -108,7 +108,7 @@ fn run_yaml(model: &str, batch: usize, items: usize, output_dir: &Path) -> Strin
          trainer: {trainer_section}\n\
          optimizer: {{name: adam, lr: {LR}, betas: [0.9, 0.999], eps: 1.0e-5}}\n\
          scheduler: {{name: constant}}\n\
-         data: {{batch_size: {batch}, val_split: 0.0, shuffle: true, num_workers: 0}}\n\
+         data: {{batch_size: {batch}, val_split: 0.0, shuffle: true, num_workers: {num_workers}}}\n\
          training: {{epochs: 1, log_every: 1}}\n\
          checkpoint: {{enabled: false}}\n\
          callbacks: []\n\
@@ -153,11 +153,12 @@ struct Args {
     pytorch: Option<PathBuf>,
     json: Option<PathBuf>,
     sections: bool,
+    num_workers: usize,
     case: Option<(String, usize, Mode)>,
 }
 
 const USAGE: &str = "usage: cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm] [--batch 32,128] \
-                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections]";
+                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -169,6 +170,7 @@ fn parse_args() -> Result<Args, String> {
         pytorch: None,
         json: None,
         sections: false,
+        num_workers: 0,
         case: None,
     };
     let mut it = std::env::args().skip(1);
@@ -202,6 +204,9 @@ fn parse_args() -> Result<Args, String> {
             "--pytorch" => args.pytorch = Some(value("--pytorch")?.into()),
             "--json" => args.json = Some(value("--json")?.into()),
             "--sections" => args.sections = true,
+            // The engine's `data.num_workers` (frameworm mode only); 0, the default, loads each
+            // batch on the training thread, as the shipped configs do.
+            "--num-workers" => args.num_workers = number("--num-workers", value("--num-workers")?)?,
             "--case" => {
                 let text = value("--case")?;
                 let parts: Vec<&str> = text.split(',').collect();
@@ -227,7 +232,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match &args.case {
-        Some((model, batch, mode)) => run_case(model, *batch, *mode, args.warmup, args.steps, args.sections),
+        Some((model, batch, mode)) => run_case(model, *batch, *mode, &args),
         None => run_all(&args),
     };
     match result {
@@ -272,10 +277,11 @@ fn sections(events: &[(&'static str, Instant)], start: Instant, end: Instant, st
     sums.into_iter().map(|(k, sum)| (k, json!(sum / steps as f64))).collect()
 }
 
-fn run_case(model: &str, batch: usize, mode: Mode, warmup: usize, steps: usize, with_sections: bool) -> Result<(), String> {
+fn run_case(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<(), String> {
+    let (warmup, steps) = (args.warmup, args.steps);
     let measured = match mode {
-        Mode::Frameworm => frameworm_case(model, batch, warmup, steps, with_sections)?,
-        Mode::Bare => bare_case(model, batch, warmup, steps, with_sections)?,
+        Mode::Frameworm => frameworm_case(model, batch, warmup, steps, args.sections, args.num_workers)?,
+        Mode::Bare => bare_case(model, batch, warmup, steps, args.sections)?,
     };
     let window = &measured.stamps[warmup..=warmup + steps];
     let seconds = (window[steps] - window[0]).as_secs_f64();
@@ -309,11 +315,11 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 /// The full engine path: registry, config, data loader, hooks, logging.
-fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize, with_sections: bool) -> Result<Measured, String> {
+fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize, with_sections: bool, num_workers: usize) -> Result<Measured, String> {
     let output = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
     // One extra batch: the timed window ends at the *start* of step warmup + steps.
     let total_steps = warmup + steps + 1;
-    let yaml = run_yaml(model, batch, total_steps * batch, output.path());
+    let yaml = run_yaml(model, batch, total_steps * batch, output.path(), num_workers);
     let config = Config::from_yaml("throughput-bench.yaml", &yaml).map_err(|e| e.to_string())?;
     let mut registry = Registry::build(registry::register_plugins, &[]).map_err(|e| e.to_string())?;
 
@@ -362,7 +368,7 @@ fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize, with_s
 fn bare_case(model: &str, batch: usize, warmup: usize, steps: usize, with_sections: bool) -> Result<Measured, String> {
     let output = std::env::temp_dir(); // not written to: the config only needs a path
     let total_steps = warmup + steps + 1;
-    let config = Config::from_yaml("throughput-bench.yaml", &run_yaml(model, batch, total_steps * batch, &output))
+    let config = Config::from_yaml("throughput-bench.yaml", &run_yaml(model, batch, total_steps * batch, &output, 0))
         .map_err(|e| e.to_string())?;
     let run = &config.run;
     let device = bench_device();
@@ -551,6 +557,7 @@ fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseR
         .arg("--steps")
         .arg(args.steps.to_string())
         .args(args.sections.then_some("--sections"))
+        .args(["--num-workers".to_string(), args.num_workers.to_string()])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -639,9 +646,12 @@ fn run_all(args: &Args) -> Result<(), String> {
         machine["device"].as_str().unwrap_or("?"),
     );
     println!(
-        "settings: warmup {} + {} timed steps per case, {} run(s) per case, synthetic 1×{SIDE}×{SIDE}, Adam lr {LR}; load average before: {load_before}",
-        args.warmup, args.steps, args.repeat
+        "settings: warmup {} + {} timed steps per case, {} run(s) per case, synthetic 1×{SIDE}×{SIDE}, Adam lr {LR}, data.num_workers {}; load average before: {load_before}",
+        args.warmup, args.steps, args.repeat, args.num_workers
     );
+    if let Ok(tunables) = std::env::var("GLIBC_TUNABLES") {
+        println!("GLIBC_TUNABLES={tunables} (inherited by every case)");
+    }
 
     struct Row {
         model: String,
@@ -770,6 +780,8 @@ fn run_all(args: &Args) -> Result<(), String> {
             "warmup": args.warmup,
             "steps": args.steps,
             "repeat": args.repeat,
+            "num_workers": args.num_workers,
+            "glibc_tunables": std::env::var("GLIBC_TUNABLES").ok(),
             "rows": json_rows,
         });
         let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
