@@ -50,12 +50,18 @@ mod registry {
     include!(concat!(env!("OUT_DIR"), "/registry.rs"));
 }
 
-/// THE one place the benchmark picks its device; both modes use it.
-// TODO: once `frameworm_core::device::parse(&str)` lands on main, take a `--device` argument
-// here and pass it through to the child processes.
+/// THE one place the benchmark picks its device; both modes use it. `--device SPEC` (the same
+/// specs as `frameworm train --device`; default `auto`) is passed on to every child process.
 fn bench_device() -> Device {
-    Device::default()
+    let spec = DEVICE_SPEC.get().map(String::as_str).unwrap_or("auto");
+    frameworm_core::device::parse(spec).unwrap_or_else(|e| {
+        eprintln!("error: --device {spec}: {e}");
+        std::process::exit(2)
+    })
 }
+
+/// `--device`, set once from the command line.
+static DEVICE_SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Models the benchmark knows, in table order.
 const MODELS: [&str; 4] = ["mlp-classifier", "vae", "dcgan", "ddpm"];
@@ -154,11 +160,12 @@ struct Args {
     json: Option<PathBuf>,
     sections: bool,
     num_workers: usize,
+    device: Option<String>,
     case: Option<(String, usize, Mode)>,
 }
 
 const USAGE: &str = "usage: cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm] [--batch 32,128] \
-                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0]";
+                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0] [--device auto]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -171,6 +178,7 @@ fn parse_args() -> Result<Args, String> {
         json: None,
         sections: false,
         num_workers: 0,
+        device: None,
         case: None,
     };
     let mut it = std::env::args().skip(1);
@@ -207,6 +215,7 @@ fn parse_args() -> Result<Args, String> {
             // The engine's `data.num_workers` (frameworm mode only); 0, the default, loads each
             // batch on the training thread, as the shipped configs do.
             "--num-workers" => args.num_workers = number("--num-workers", value("--num-workers")?)?,
+            "--device" => args.device = Some(value("--device")?),
             "--case" => {
                 let text = value("--case")?;
                 let parts: Vec<&str> = text.split(',').collect();
@@ -231,6 +240,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(spec) = &args.device {
+        DEVICE_SPEC.set(spec.clone()).expect("set once");
+        if let Err(e) = frameworm_core::device::parse(spec) {
+            eprintln!("error: --device {spec}: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let result = match &args.case {
         Some((model, batch, mode)) => run_case(model, *batch, *mode, &args),
         None => run_all(&args),
@@ -558,6 +574,7 @@ fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseR
         .arg(args.steps.to_string())
         .args(args.sections.then_some("--sections"))
         .args(["--num-workers".to_string(), args.num_workers.to_string()])
+        .args(args.device.iter().flat_map(|spec| ["--device".to_string(), spec.clone()]))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

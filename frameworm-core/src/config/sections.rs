@@ -192,11 +192,23 @@ pub struct DataConfig {
     /// training thread. With threads, batch order depends on timing, so runs are reproducible
     /// bit for bit only with 0.
     pub num_workers: usize,
+    /// With `num_workers: 0`, batches loaded ahead on one background thread while the current
+    /// one trains (same order, so runs stay reproducible); 0 loads each batch on the training
+    /// thread when it is needed. Each costs one batch of memory.
+    pub prefetch: usize,
+}
+
+impl DataConfig {
+    /// Batches to load ahead on the prefetch thread: `prefetch`, or 0 when burn's own worker
+    /// threads (`num_workers`) already load ahead.
+    pub fn prefetch_depth(&self) -> usize {
+        if self.num_workers > 0 { 0 } else { self.prefetch }
+    }
 }
 
 impl Default for DataConfig {
     fn default() -> Self {
-        DataConfig { batch_size: 64, val_batch_size: None, val_split: 0.2, shuffle: true, num_workers: 0 }
+        DataConfig { batch_size: 64, val_batch_size: None, val_split: 0.2, shuffle: true, num_workers: 0, prefetch: 2 }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod checkpoint;
 pub mod data;
 pub mod evaluate;
 pub mod optim;
+pub mod prefetch;
 pub mod progress;
 pub mod run_dir;
 pub mod scoring;
@@ -444,7 +445,7 @@ impl<'a> Run<'a> {
             let loader = data::epoch_loader(&self.train, batch_size, shuffle, first_batch, run.data.num_workers, &self.train_device);
             let mut batch_idx = first_batch;
             let mut paused = None;
-            for batch in loader.iter() {
+            for batch in prefetch::batches(&loader, run.data.prefetch_depth()) {
                 let batch = batch.map_err(|error| TrainError::Data(error.to_string()))?;
                 self.train_step(&batch, batch_idx, batches)?;
                 batch_idx += 1;
@@ -589,7 +590,7 @@ impl<'a> Run<'a> {
         self.device.seed(mix(self.state.seed, VALIDATION_SALT ^ self.state.epoch as u64));
         let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
         let mut scores = MetricScores::new(&self.metrics);
-        for (batch_idx, batch) in loader.iter().enumerate() {
+        for (batch_idx, batch) in prefetch::batches(&loader, run.data.prefetch_depth()).enumerate() {
             let batch = batch.map_err(|error| TrainError::Data(error.to_string()))?;
             let items = batch.len() as f64;
             let output = {
@@ -622,6 +623,10 @@ impl<'a> Run<'a> {
     fn save_checkpoint(&mut self, best: bool) -> Result<(), TrainError> {
         if !self.config.run.checkpoint.enabled {
             return Ok(());
+        }
+        // Every step row up to the checkpoint is on disk before it (a resume keeps exactly those).
+        if let Some(log) = &mut self.log {
+            log.flush()?;
         }
         self.state.callbacks = self.registry.hooks().save_states();
         let name = format!("step-{:08}", self.state.step);

@@ -5,6 +5,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::hooks::Metrics;
 
@@ -74,7 +75,15 @@ pub struct MetricsLog {
     csv: BufWriter<File>,
     jsonl_path: PathBuf,
     jsonl: BufWriter<File>,
+    /// The step row being serialised (reused: no allocation per step).
+    row: Vec<u8>,
+    /// When `metrics.jsonl` was last flushed.
+    flushed: Instant,
 }
+
+/// Step rows reach the file at least this often (`tail -f metrics.jsonl` follows the run) and
+/// at every epoch row and checkpoint; a write per step would cost a system call per step.
+const STEP_FLUSH_INTERVAL: Duration = Duration::from_millis(500);
 
 impl MetricsLog {
     /// Opens the logs of `run_dir` with metric columns `columns`. When resuming at `step` after
@@ -98,7 +107,15 @@ impl MetricsLog {
             writeln!(csv, "epoch,step,{}", columns.join(",")).map_err(io(&csv_path, "cannot write"))?;
         }
         let jsonl_file = OpenOptions::new().create(true).append(true).open(&jsonl_path).map_err(io(&jsonl_path, "cannot open"))?;
-        Ok(MetricsLog { csv_path, columns, csv, jsonl_path, jsonl: BufWriter::new(jsonl_file) })
+        Ok(MetricsLog {
+            csv_path,
+            columns,
+            csv,
+            jsonl_path,
+            jsonl: BufWriter::new(jsonl_file),
+            row: Vec::new(),
+            flushed: Instant::now(),
+        })
     }
 
     /// One epoch row; metrics without a column are ignored, columns without a value left empty.
@@ -108,15 +125,23 @@ impl MetricsLog {
         self.flush()
     }
 
-    /// One step row, flushed so `tail -f metrics.jsonl` follows the run.
+    /// One step row. The row goes to the buffer in one piece, so the file only ever holds whole
+    /// lines; the buffer is flushed every [`STEP_FLUSH_INTERVAL`].
     pub fn step(&mut self, row: &serde_json::Value) -> Result<(), RunDirError> {
-        serde_json::to_writer(&mut self.jsonl, row).map_err(|e| io(&self.jsonl_path, "cannot write")(e.into()))?;
-        self.jsonl.write_all(b"\n").map_err(io(&self.jsonl_path, "cannot write"))?;
-        self.jsonl.flush().map_err(io(&self.jsonl_path, "cannot write"))
+        self.row.clear();
+        serde_json::to_writer(&mut self.row, row).map_err(|e| io(&self.jsonl_path, "cannot write")(e.into()))?;
+        self.row.push(b'\n');
+        self.jsonl.write_all(&self.row).map_err(io(&self.jsonl_path, "cannot write"))?;
+        if self.flushed.elapsed() >= STEP_FLUSH_INTERVAL {
+            self.jsonl.flush().map_err(io(&self.jsonl_path, "cannot write"))?;
+            self.flushed = Instant::now();
+        }
+        Ok(())
     }
 
     /// Flushes both files.
     pub fn flush(&mut self) -> Result<(), RunDirError> {
+        self.flushed = Instant::now();
         self.csv.flush().map_err(io(&self.csv_path, "cannot write"))?;
         self.jsonl.flush().map_err(io(&self.jsonl_path, "cannot write"))
     }
