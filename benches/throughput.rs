@@ -45,6 +45,10 @@ use frameworm_plugin_synthetic::{Synthetic, SyntheticConfig};
 use frameworm_plugin_vae::Vae;
 use serde_json::{Value, json};
 
+/// The allocator of the `frameworm` binary (src/main.rs), for both modes.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The registry generated at build time from every plugin.yaml, exactly as the binary has it.
 mod registry {
     include!(concat!(env!("OUT_DIR"), "/registry.rs"));

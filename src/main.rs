@@ -5,6 +5,10 @@ mod registry {
     include!(concat!(env!("OUT_DIR"), "/registry.rs"));
 }
 
+/// mimalloc, not glibc's malloc: see the note on the dependency in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     frameworm_cli::run(registry::register_plugins)
 }
