@@ -64,6 +64,9 @@ fn bench_device() -> Device {
     })
 }
 
+/// `--prefetch N` (the engine's `data.prefetch`; unset: the engine's default), set once.
+static PREFETCH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
 /// `--device`, set once from the command line.
 static DEVICE_SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
@@ -118,11 +121,12 @@ fn run_yaml(model: &str, batch: usize, items: usize, output_dir: &Path, num_work
          trainer: {trainer_section}\n\
          optimizer: {{name: adam, lr: {LR}, betas: [0.9, 0.999], eps: 1.0e-5}}\n\
          scheduler: {{name: constant}}\n\
-         data: {{batch_size: {batch}, val_split: 0.0, shuffle: true, num_workers: {num_workers}}}\n\
+         data: {{batch_size: {batch}, val_split: 0.0, shuffle: true, num_workers: {num_workers}{prefetch}}}\n\
          training: {{epochs: 1, log_every: 1}}\n\
          checkpoint: {{enabled: false}}\n\
          callbacks: []\n\
          metrics: []\n",
+        prefetch = PREFETCH.get().map(|n| format!(", prefetch: {n}")).unwrap_or_default(),
         output = serde_json::to_string(&output_dir.display().to_string()).expect("a string serialises"),
         model_section = model_section(model),
         trainer_section = trainer_section(model),
@@ -165,11 +169,12 @@ struct Args {
     sections: bool,
     num_workers: usize,
     device: Option<String>,
+    prefetch: Option<usize>,
     case: Option<(String, usize, Mode)>,
 }
 
 const USAGE: &str = "usage: cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm] [--batch 32,128] \
-                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0] [--device auto]";
+                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0] [--device auto] [--prefetch N]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -183,6 +188,7 @@ fn parse_args() -> Result<Args, String> {
         sections: false,
         num_workers: 0,
         device: None,
+        prefetch: None,
         case: None,
     };
     let mut it = std::env::args().skip(1);
@@ -220,6 +226,7 @@ fn parse_args() -> Result<Args, String> {
             // batch on the training thread, as the shipped configs do.
             "--num-workers" => args.num_workers = number("--num-workers", value("--num-workers")?)?,
             "--device" => args.device = Some(value("--device")?),
+            "--prefetch" => args.prefetch = Some(number("--prefetch", value("--prefetch")?)?),
             "--case" => {
                 let text = value("--case")?;
                 let parts: Vec<&str> = text.split(',').collect();
@@ -244,6 +251,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(depth) = args.prefetch {
+        PREFETCH.set(depth).expect("set once");
+    }
     if let Some(spec) = &args.device {
         DEVICE_SPEC.set(spec.clone()).expect("set once");
         if let Err(e) = frameworm_core::device::parse(spec) {
@@ -579,6 +589,7 @@ fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseR
         .args(args.sections.then_some("--sections"))
         .args(["--num-workers".to_string(), args.num_workers.to_string()])
         .args(args.device.iter().flat_map(|spec| ["--device".to_string(), spec.clone()]))
+        .args(args.prefetch.iter().flat_map(|depth| ["--prefetch".to_string(), depth.to_string()]))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

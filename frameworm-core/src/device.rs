@@ -70,6 +70,14 @@ pub const BACKENDS: [Backend; 6] = [
     },
 ];
 
+/// Whether `device` computes on the host CPU (flex, ndarray, libtorch CPU, llvm) rather than
+/// a GPU. burn's `Device` does not say so directly; its debug name does (`Flex(Cpu)`,
+/// `LibTorch(Cuda(0))`, …), and a name naming no GPU runtime counts as the CPU.
+pub fn on_cpu(device: &Device) -> bool {
+    let name = format!("{device:?}").to_ascii_lowercase();
+    !["cuda", "wgpu", "vulkan", "metal", "rocm", "hip", "webgpu"].iter().any(|gpu| name.contains(gpu))
+}
+
 /// The backends this build carries, in preference order.
 pub fn compiled() -> impl Iterator<Item = &'static Backend> {
     BACKENDS.iter().filter(|b| b.compiled)
@@ -229,6 +237,20 @@ mod tests {
 
     // The workspace's tests build the default feature set (flex); `-p frameworm-core` alone
     // builds without a backend, where only the backend-independent tests run.
+    #[cfg(feature = "flex")]
+    #[test]
+    fn flex_runs_on_the_cpu_and_prefetching_follows() {
+        use crate::config::DataConfig;
+        let flex = parse("flex").unwrap();
+        assert!(on_cpu(&flex) && on_cpu(&flex.clone().autodiff()));
+        let auto = DataConfig::default();
+        assert_eq!((auto.prefetch_depth(true), auto.prefetch_depth(false)), (0, 2));
+        let set = DataConfig { prefetch: Some(3), ..DataConfig::default() };
+        assert_eq!((set.prefetch_depth(true), set.prefetch_depth(false)), (3, 3));
+        let workers = DataConfig { prefetch: Some(3), num_workers: 2, ..DataConfig::default() };
+        assert_eq!(workers.prefetch_depth(false), 0);
+    }
+
     #[cfg(feature = "flex")]
     #[test]
     fn the_default_build_carries_flex_and_auto_picks_a_device() {

@@ -194,21 +194,29 @@ pub struct DataConfig {
     pub num_workers: usize,
     /// With `num_workers: 0`, batches loaded ahead on one background thread while the current
     /// one trains (same order, so runs stay reproducible); 0 loads each batch on the training
-    /// thread when it is needed. Each costs one batch of memory.
-    pub prefetch: usize,
+    /// thread when it is needed. Each costs one batch of memory. Unset (`~`): 2 on a GPU, 0 on
+    /// a CPU backend, where the compute already keeps every core busy and a loading thread
+    /// only competes with it (measured: up to 45 % slower steps with libtorch's spinning
+    /// OpenMP workers).
+    pub prefetch: Option<usize>,
 }
 
 impl DataConfig {
-    /// Batches to load ahead on the prefetch thread: `prefetch`, or 0 when burn's own worker
+    /// Batches to load ahead on the prefetch thread for a run on a CPU backend (`on_cpu`) or
+    /// a GPU: `prefetch` if set, else 0 on a CPU and 2 on a GPU; always 0 when burn's own worker
     /// threads (`num_workers`) already load ahead.
-    pub fn prefetch_depth(&self) -> usize {
-        if self.num_workers > 0 { 0 } else { self.prefetch }
+    pub fn prefetch_depth(&self, on_cpu: bool) -> usize {
+        match (self.num_workers, self.prefetch) {
+            (1.., _) => 0,
+            (0, Some(depth)) => depth,
+            (0, None) => if on_cpu { 0 } else { 2 },
+        }
     }
 }
 
 impl Default for DataConfig {
     fn default() -> Self {
-        DataConfig { batch_size: 64, val_batch_size: None, val_split: 0.2, shuffle: true, num_workers: 0, prefetch: 2 }
+        DataConfig { batch_size: 64, val_batch_size: None, val_split: 0.2, shuffle: true, num_workers: 0, prefetch: None }
     }
 }
 

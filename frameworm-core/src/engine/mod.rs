@@ -445,7 +445,7 @@ impl<'a> Run<'a> {
             let loader = data::epoch_loader(&self.train, batch_size, shuffle, first_batch, run.data.num_workers, &self.train_device);
             let mut batch_idx = first_batch;
             let mut paused = None;
-            for batch in prefetch::batches(&loader, run.data.prefetch_depth()) {
+            for batch in prefetch::batches(&loader, run.data.prefetch_depth(crate::device::on_cpu(&self.device))) {
                 let batch = batch.map_err(|error| TrainError::Data(error.to_string()))?;
                 self.train_step(&batch, batch_idx, batches)?;
                 batch_idx += 1;
@@ -590,7 +590,7 @@ impl<'a> Run<'a> {
         self.device.seed(mix(self.state.seed, VALIDATION_SALT ^ self.state.epoch as u64));
         let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
         let mut scores = MetricScores::new(&self.metrics);
-        for (batch_idx, batch) in prefetch::batches(&loader, run.data.prefetch_depth()).enumerate() {
+        for (batch_idx, batch) in prefetch::batches(&loader, run.data.prefetch_depth(crate::device::on_cpu(&self.device))).enumerate() {
             let batch = batch.map_err(|error| TrainError::Data(error.to_string()))?;
             let items = batch.len() as f64;
             let output = {
