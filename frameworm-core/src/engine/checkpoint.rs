@@ -434,6 +434,24 @@ mod tests {
     }
 
     #[test]
+    fn the_same_step_written_again_gets_a_new_folder_and_latest_never_dangles() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoints = dir.path().join("checkpoints");
+        let (model, optimizer, scheduler) = parts::<Small>();
+        let first = write(&checkpoints, "step-00000007", &*model, &optimizer, &scheduler, None, &state_at(7, &*model), "").unwrap();
+        set_link(&checkpoints, "latest", "step-00000007").unwrap();
+        // A run paused at an epoch's last batch, resumed: the epoch's end is the same step.
+        let second = write(&checkpoints, "step-00000007", &*model, &optimizer, &scheduler, None, &state_at(7, &*model), "").unwrap();
+        assert_eq!(second, checkpoints.join("step-00000007-2"));
+        // Until the link moves, `latest` still points at the complete first folder.
+        assert_eq!(resolve(&checkpoints).unwrap(), first);
+        set_link(&checkpoints, "latest", "step-00000007-2").unwrap();
+        prune(&checkpoints);
+        assert_eq!(resolve(&checkpoints).unwrap(), second);
+        assert!(!first.exists());
+    }
+
+    #[test]
     fn corrupt_files_and_other_models_are_clear_errors() {
         let dir = tempfile::tempdir().unwrap();
         let (mut model, mut optimizer, mut scheduler) = parts::<Small>();

@@ -298,3 +298,37 @@ fn keep_rows(path: &Path, keep: impl Fn(&str) -> bool) -> Result<Option<String>,
     write_atomic(path, out.as_bytes())?;
     Ok(is_csv.then_some(header))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_folder_is_refused_naming_the_holder_until_the_lock_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = RunLock::acquire(dir.path()).unwrap();
+        assert_eq!(fs::read_to_string(lock.path()).unwrap(), format!("{}\n", std::process::id()));
+        // flock locks belong to an open file: a second open is refused even in this process.
+        let error = RunLock::acquire(dir.path()).unwrap_err().to_string();
+        let expected = format!("run folder {} is in use by another `frameworm train` (pid {})", dir.path().display(), std::process::id());
+        assert!(error.starts_with(&expected), "{error}");
+        drop(lock);
+        let again = RunLock::acquire(dir.path()).unwrap();
+        drop(again);
+    }
+
+    #[test]
+    fn leftovers_of_killed_writers_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoints = dir.path().join("checkpoints");
+        fs::create_dir_all(checkpoints.join(".tmp-step-00000004-77")).unwrap();
+        fs::create_dir_all(checkpoints.join("step-00000003")).unwrap();
+        fs::write(checkpoints.join(".tmp-latest-77"), b"").unwrap();
+        fs::write(dir.path().join("metrics.tmp-77"), b"half").unwrap();
+        fs::write(dir.path().join("metrics.csv"), b"epoch,step\n").unwrap();
+        remove_leftovers(dir.path());
+        let mut left: Vec<String> = fs::read_dir(dir.path()).unwrap().chain(fs::read_dir(&checkpoints).unwrap()).flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        assert_eq!(left, ["checkpoints", "metrics.csv", "step-00000003"]);
+    }
+}
