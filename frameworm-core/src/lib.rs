@@ -11,6 +11,8 @@ pub mod dataset;
 pub mod device;
 pub mod engine;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hooks;
 pub mod images;
 pub mod metric;

@@ -4,9 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The binary under test, run from the repository root.
+/// The binary under test, run from the repository root: the one cargo built for this test, or
+/// `$FRAMEWORM_BIN` when set (a copy taken right after the build, where several checkouts share
+/// one target folder and another's build may replace the binary while the tests run).
 pub fn frameworm() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_frameworm"));
+    let binary = std::env::var_os("FRAMEWORM_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_frameworm").into());
+    let mut command = Command::new(binary);
     command.current_dir(env!("CARGO_MANIFEST_DIR"));
     command
 }

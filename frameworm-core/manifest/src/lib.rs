@@ -11,6 +11,8 @@
 pub mod codegen;
 pub mod discover;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hook;
 pub mod kind;
 pub mod scaffold;

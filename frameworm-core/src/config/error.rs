@@ -45,6 +45,16 @@ pub enum ConfigError {
         /// The missing file.
         base: PathBuf,
     },
+    /// The `_base_` chains load too many files.
+    #[error("{path}:{line}: the `_base_` chains of this config load more than {limit} files (a file counts each time a `_base_` names it)")]
+    TooManyBases {
+        /// The file whose `_base_` went over the limit.
+        path: PathBuf,
+        /// The line of `_base_`.
+        line: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The `_base_` chain loops.
     #[error("`_base_` cycle: {}", chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" -> "))]
     BaseCycle {

@@ -17,6 +17,81 @@ use super::positions::KeyLines;
 /// The key listing the files a config inherits from.
 pub const BASE_KEY: &str = "_base_";
 
+/// Where config files are read from: the real file system ([`FileSystem`]) or, for tests and
+/// fuzzing, memory ([`MemoryFiles`]).
+pub trait ConfigFiles {
+    /// A stable identity of the file at `path` (two paths of one file give the same identity;
+    /// `_base_` cycles are found with it), or an error when there is no such file.
+    fn identity(&self, path: &Path) -> std::io::Result<PathBuf>;
+    /// The file's text.
+    fn read(&self, path: &Path) -> std::io::Result<String>;
+}
+
+/// The real file system.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileSystem;
+
+impl ConfigFiles for FileSystem {
+    fn identity(&self, path: &Path) -> std::io::Result<PathBuf> {
+        path.canonicalize()
+    }
+
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+}
+
+/// Files held in memory, by path; `.` and `..` in paths are resolved lexically.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryFiles {
+    files: std::collections::BTreeMap<PathBuf, String>,
+}
+
+impl MemoryFiles {
+    /// No files.
+    pub fn new() -> MemoryFiles {
+        MemoryFiles::default()
+    }
+
+    /// Adds (or replaces) the file at `path`.
+    pub fn insert(&mut self, path: impl AsRef<Path>, text: impl Into<String>) {
+        self.files.insert(normalize(path.as_ref()), text.into());
+    }
+}
+
+/// `path` with `.` dropped and `..` applied to the components before it.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+impl ConfigFiles for MemoryFiles {
+    fn identity(&self, path: &Path) -> std::io::Result<PathBuf> {
+        let key = normalize(path);
+        if self.files.contains_key(&key) { Ok(key) } else { Err(std::io::ErrorKind::NotFound.into()) }
+    }
+
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        self.files.get(&normalize(path)).cloned().ok_or_else(|| std::io::ErrorKind::NotFound.into())
+    }
+}
+
+/// The most files one config may load, counting a file each time a `_base_` names it: a few
+/// files that each name the next several times would otherwise load exponentially many.
+pub const MAX_CONFIG_LOADS: usize = 256;
+
 /// One `--set path=value` (or `--model NAME`) override.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
@@ -70,8 +145,13 @@ pub struct LayeredConfig {
 impl LayeredConfig {
     /// Loads `path` with its `_base_` chain, then applies `overrides` in order.
     pub fn load(path: &Path, overrides: &[Override]) -> Result<LayeredConfig, ConfigError> {
+        LayeredConfig::load_from(&FileSystem, path, overrides)
+    }
+
+    /// [`LayeredConfig::load`] reading the files from `files`.
+    pub fn load_from(files: &dyn ConfigFiles, path: &Path, overrides: &[Override]) -> Result<LayeredConfig, ConfigError> {
         let mut sources = Vec::new();
-        let value = load_chain(path, &mut Vec::new(), &mut sources)?;
+        let value = load_chain(files, path, &mut Vec::new(), &mut sources)?;
         let mut config = LayeredConfig { path: path.to_path_buf(), value, sources };
         for o in overrides {
             config.apply(o)?;
@@ -130,14 +210,14 @@ impl LayeredConfig {
 }
 
 /// Loads `path` and, first, the files its `_base_` names; `stack` holds the files being loaded.
-fn load_chain(path: &Path, stack: &mut Vec<(PathBuf, PathBuf)>, sources: &mut Vec<Source>) -> Result<Value, ConfigError> {
-    let identity = path.canonicalize().map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+fn load_chain(files: &dyn ConfigFiles, path: &Path, stack: &mut Vec<(PathBuf, PathBuf)>, sources: &mut Vec<Source>) -> Result<Value, ConfigError> {
+    let identity = files.identity(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
     if let Some(start) = stack.iter().position(|(id, _)| *id == identity) {
         let mut chain: Vec<PathBuf> = stack[start..].iter().map(|(_, shown)| shown.clone()).collect();
         chain.push(path.to_path_buf());
         return Err(ConfigError::BaseCycle { chain });
     }
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    let text = files.read(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
     let mut value: Value = serde_yaml::from_str(&text).map_err(|error| ConfigError::Syntax {
         path: path.to_path_buf(),
         message: match error.location() {
@@ -168,10 +248,13 @@ fn load_chain(path: &Path, stack: &mut Vec<(PathBuf, PathBuf)>, sources: &mut Ve
     stack.push((identity, path.to_path_buf()));
     for base in bases {
         let base_path = dir.join(&base);
-        if !base_path.exists() {
+        if files.identity(&base_path).is_err() {
             return Err(ConfigError::MissingBase { path: path.to_path_buf(), line: base_line, base: base_path });
         }
-        let base_value = load_chain(&base_path, stack, sources)?;
+        if sources.len() + stack.len() >= MAX_CONFIG_LOADS {
+            return Err(ConfigError::TooManyBases { path: path.to_path_buf(), line: base_line, limit: MAX_CONFIG_LOADS });
+        }
+        let base_value = load_chain(files, &base_path, stack, sources)?;
         merge(&mut merged, base_value);
     }
     stack.pop();
@@ -341,6 +424,36 @@ mod tests {
         assert_eq!(error.to_string(), "--set training.epochs.x=1: `training.epochs` is a single value, not a section");
         let error = LayeredConfig::load(&plain, &[Override::parse("callbacks.2.name=x").unwrap()]).unwrap_err();
         assert!(error.to_string().contains("the list has 0 item(s)"), "{error}");
+    }
+
+    #[test]
+    fn files_can_come_from_memory() {
+        let mut files = MemoryFiles::new();
+        files.insert("base.yaml", "training: {epochs: 5, batch: 8}\nseed: 1\n");
+        files.insert("sub/top.yaml", "_base_: ../base.yaml\nseed: 2\n");
+        let config = LayeredConfig::load_from(&files, Path::new("sub/top.yaml"), &[]).unwrap();
+        assert_eq!(config.value, yaml("training: {epochs: 5, batch: 8}\nseed: 2\n"));
+        assert_eq!(config.locate("training.batch"), "sub/../base.yaml:1");
+        files.insert("loop.yaml", "_base_: ./sub/../loop.yaml\n");
+        let error = LayeredConfig::load_from(&files, Path::new("loop.yaml"), &[]).unwrap_err().to_string();
+        assert!(error.starts_with("`_base_` cycle: loop.yaml -> "), "{error}");
+        let error = LayeredConfig::load_from(&files, Path::new("nope.yaml"), &[]).unwrap_err().to_string();
+        assert!(error.starts_with("nope.yaml: cannot read config"), "{error}");
+    }
+
+    #[test]
+    fn bases_named_many_times_stop_at_a_limit_instead_of_loading_exponentially() {
+        // Each file names the next one eight times: 8^8 loads without the limit.
+        let mut files = MemoryFiles::new();
+        for level in 0..8 {
+            files.insert(format!("f{level}.yaml"), format!("_base_: [{}]\nk{level}: 1\n", vec![format!("f{}.yaml", level + 1); 8].join(", ")));
+        }
+        files.insert("f8.yaml", "leaf: 1\n");
+        let error = LayeredConfig::load_from(&files, Path::new("f0.yaml"), &[]).unwrap_err().to_string();
+        assert!(error.contains(&format!("load more than {MAX_CONFIG_LOADS} files")), "{error}");
+        // A diamond well under the limit still merges.
+        let config = LayeredConfig::load_from(&files, Path::new("f6.yaml"), &[]).unwrap();
+        assert_eq!(config.value, yaml("leaf: 1\nk7: 1\nk6: 1\n"));
     }
 
     #[test]

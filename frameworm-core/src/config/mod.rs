@@ -15,7 +15,7 @@ use serde_yaml::Value;
 
 pub use component_ref::ComponentRef;
 pub use error::ConfigError;
-pub use layers::{LayeredConfig, Override};
+pub use layers::{ConfigFiles, FileSystem, LayeredConfig, MemoryFiles, Override};
 pub use sections::{
     CheckpointConfig, DataConfig, MonitorMode, OptimizerConfig, OptimizerKind, PluginsConfig, RunConfig, SchedulerConfig,
     SchedulerKind, TrainingConfig,
@@ -38,6 +38,11 @@ impl Config {
     /// sections. Component sections are checked by [`Config::check`], which needs the registry.
     pub fn load(path: &Path, overrides: &[Override]) -> Result<Config, ConfigError> {
         Config::from_layers(LayeredConfig::load(path, overrides)?)
+    }
+
+    /// [`Config::load`] reading the files from `files` (e.g. [`MemoryFiles`] in tests and fuzzing).
+    pub fn load_from(files: &dyn ConfigFiles, path: &Path, overrides: &[Override]) -> Result<Config, ConfigError> {
+        Config::from_layers(LayeredConfig::load_from(files, path, overrides)?)
     }
 
     /// Parses an already merged config.

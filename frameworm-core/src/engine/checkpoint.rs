@@ -15,7 +15,7 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use burn::optim::ModuleOptimizer;
+use burn::optim::{ModuleOptimizer, OptimizerRecord};
 use burn::optim::lr_scheduler::LrSchedulerRecord;
 use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::tensor::Bytes;
@@ -143,7 +143,6 @@ impl CheckpointState {
     }
 }
 
-/// Writes `bytes` to `path` and flushes them to disk.
 /// Writes `bytes` to `path` and flushes them to disk (for files inside a checkpoint folder
 /// that is still being written, e.g. a trainer's own state).
 pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
@@ -160,7 +159,8 @@ fn sync_dir(dir: &Path) -> Result<(), CheckpointError> {
     Ok(())
 }
 
-/// Writes a checkpoint folder `checkpoints/<name>` atomically and returns its path.
+/// Writes a checkpoint folder `checkpoints/<name>` (`<name>-2`, … if that name is taken)
+/// atomically and returns its path; point the links at the folder name of that path.
 pub fn write(
     checkpoints: &Path,
     name: &str,
@@ -209,16 +209,19 @@ pub fn write(
     write_synced(&state_path, &json)?;
     sync_dir(&temporary)?;
 
-    let target = checkpoints.join(name);
-    if target.exists() {
-        // Same step written again (e.g. the final checkpoint): move the old one aside first.
-        let old = checkpoints.join(format!(".old-{name}-{}", std::process::id()));
-        fs::rename(&target, &old).map_err(io(&target, "cannot move aside"))?;
-        fs::rename(&temporary, &target).map_err(io(&target, "cannot rename into place"))?;
-        let _ = fs::remove_dir_all(&old);
-    } else {
-        fs::rename(&temporary, &target).map_err(io(&target, "cannot rename into place"))?;
+    // The same step is written again when a run paused at an epoch's last batch resumes and
+    // finishes the epoch. The old folder may be what `latest` points to, so it is not replaced
+    // (moving it aside and renaming the new one in is two steps: a kill between them would leave
+    // `latest` dangling); the new folder takes the next free `-2`, `-3`, … suffix instead, and
+    // the old one is pruned once no link points to it.
+    let mut target = checkpoints.join(name);
+    for suffix in 2.. {
+        if fs::symlink_metadata(&target).is_err() {
+            break;
+        }
+        target = checkpoints.join(format!("{name}-{suffix}"));
     }
+    fs::rename(&temporary, &target).map_err(io(&target, "cannot rename into place"))?;
     sync_dir(checkpoints)?;
     Ok(target)
 }
@@ -278,15 +281,30 @@ pub fn resolve(path: &Path) -> Result<PathBuf, CheckpointError> {
 pub fn read_state(dir: &Path) -> Result<CheckpointState, CheckpointError> {
     let path = dir.join(STATE_FILE);
     let text = fs::read(&path).map_err(io(&path, "cannot read"))?;
+    parse_state(&text, &path)
+}
+
+/// Parses the bytes of a `state.json` (`path` only labels errors) and checks its format.
+pub fn parse_state(bytes: &[u8], path: &Path) -> Result<CheckpointState, CheckpointError> {
     let state: CheckpointState =
-        serde_json::from_slice(&text).map_err(|error| CheckpointError::Corrupt { path: path.clone(), reason: error.to_string() })?;
+        serde_json::from_slice(bytes).map_err(|error| CheckpointError::Corrupt { path: path.to_path_buf(), reason: error.to_string() })?;
     if state.format != FORMAT {
         return Err(CheckpointError::Corrupt {
-            path,
+            path: path.to_path_buf(),
             reason: format!("format {} is not the supported format {FORMAT}", state.format),
         });
     }
     Ok(state)
+}
+
+/// Parses the bytes of a checkpoint's `optimizer.bpk` (`path` only labels errors).
+pub fn parse_optimizer(bytes: Vec<u8>, path: &Path) -> Result<OptimizerRecord, CheckpointError> {
+    OptimizerRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|error| CheckpointError::Corrupt { path: path.to_path_buf(), reason: error.to_string() })
+}
+
+/// Parses the bytes of a checkpoint's `scheduler.bpk` (`path` only labels errors).
+pub fn parse_scheduler(bytes: Vec<u8>, path: &Path) -> Result<LrSchedulerRecord, CheckpointError> {
+    LrSchedulerRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|error| CheckpointError::Corrupt { path: path.to_path_buf(), reason: error.to_string() })
 }
 
 /// Restores model, optimizer and scheduler from checkpoint folder `dir` whose state is `state`.
@@ -316,11 +334,8 @@ pub fn restore(
     let corrupt = |path: &Path, error: &dyn std::fmt::Display| CheckpointError::Corrupt { path: path.to_path_buf(), reason: error.to_string() };
     let (optimizer_path, optimizer_bytes) = read(OPTIMIZER_FILE)?;
     let (scheduler_path, scheduler_bytes) = read(SCHEDULER_FILE)?;
-    let new_optimizer = optimizer
-        .clone()
-        .from_bytes(Bytes::from_bytes_vec(optimizer_bytes))
-        .map_err(|e| corrupt(&optimizer_path, &e))?;
-    let record = LrSchedulerRecord::from_bytes(Bytes::from_bytes_vec(scheduler_bytes)).map_err(|e| corrupt(&scheduler_path, &e))?;
+    let new_optimizer = optimizer.clone().load_record(parse_optimizer(optimizer_bytes, &optimizer_path)?);
+    let record = parse_scheduler(scheduler_bytes, &scheduler_path)?;
     let model_path = dir.join(MODEL_FILE);
     if !model_path.is_file() {
         return Err(CheckpointError::Io {
@@ -416,6 +431,24 @@ mod tests {
         set_link(&checkpoints, "best", "step-00000003").unwrap();
         prune(&checkpoints);
         assert!(!checkpoints.join("step-00000001").exists());
+    }
+
+    #[test]
+    fn the_same_step_written_again_gets_a_new_folder_and_latest_never_dangles() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoints = dir.path().join("checkpoints");
+        let (model, optimizer, scheduler) = parts::<Small>();
+        let first = write(&checkpoints, "step-00000007", &*model, &optimizer, &scheduler, None, &state_at(7, &*model), "").unwrap();
+        set_link(&checkpoints, "latest", "step-00000007").unwrap();
+        // A run paused at an epoch's last batch, resumed: the epoch's end is the same step.
+        let second = write(&checkpoints, "step-00000007", &*model, &optimizer, &scheduler, None, &state_at(7, &*model), "").unwrap();
+        assert_eq!(second, checkpoints.join("step-00000007-2"));
+        // Until the link moves, `latest` still points at the complete first folder.
+        assert_eq!(resolve(&checkpoints).unwrap(), first);
+        set_link(&checkpoints, "latest", "step-00000007-2").unwrap();
+        prune(&checkpoints);
+        assert_eq!(resolve(&checkpoints).unwrap(), second);
+        assert!(!first.exists());
     }
 
     #[test]

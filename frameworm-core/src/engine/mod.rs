@@ -42,7 +42,7 @@ use crate::trainer::{StepContext, StepError, Trainer};
 use checkpoint::{Best, CheckpointError, CheckpointState};
 use data::{PluginItems, Subset};
 use progress::Progress;
-use run_dir::{MetricsLog, RunDirError};
+use run_dir::{LockError, MetricsLog, RunDirError, RunLock};
 use scoring::{MetricScores, NamedMetric};
 
 /// Where to resume from.
@@ -124,6 +124,9 @@ pub enum TrainError {
     /// The run folder could not be written.
     #[error(transparent)]
     RunDir(#[from] RunDirError),
+    /// Another process trains into the run folder.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// A hook failed or panicked.
     #[error(transparent)]
     Hook(#[from] HookFailure),
@@ -201,6 +204,8 @@ struct Run<'a> {
     latest: Option<PathBuf>,
     samples: usize,
     busy: Duration,
+    /// Held until the run is dropped: no other `train` writes into `run_dir` meanwhile.
+    _lock: RunLock,
 }
 
 /// Trains the model `config` describes. Callbacks named in the config are added to
@@ -310,9 +315,9 @@ impl<'a> Run<'a> {
             .map_err(|message| config.error_at("scheduler", format!("scheduler: {message}")))?;
 
         // Where the run lives, and what it resumes from.
-        let resume_dir = match &options.resume {
+        let resume_from = match &options.resume {
             None => None,
-            Some(Resume::Path(path)) => Some(checkpoint::resolve(path)?),
+            Some(Resume::Path(path)) => Some(path.clone()),
             Some(Resume::Auto) => {
                 let name = config.run_name();
                 let folder = run_dir::latest_with_checkpoint(&run.output_dir, &name).ok_or_else(|| {
@@ -321,9 +326,10 @@ impl<'a> Run<'a> {
                         run.output_dir.display()
                     ))
                 })?;
-                Some(checkpoint::resolve(&folder)?)
+                Some(folder)
             }
         };
+        let resume_dir = resume_from.as_deref().map(checkpoint::resolve).transpose()?;
         let run_dir = match &resume_dir {
             // `<run>/checkpoints/step-N`: continue in `<run>`.
             Some(dir) => match dir.parent().filter(|p| p.file_name().is_some_and(|n| n == "checkpoints")).and_then(Path::parent) {
@@ -331,6 +337,15 @@ impl<'a> Run<'a> {
                 None => run_dir::create(&run.output_dir, &config.run_name())?,
             },
             None => run_dir::create(&run.output_dir, &config.run_name())?,
+        };
+        // One writer per run folder; a second `train` into it is refused here, before it writes.
+        let lock = RunLock::acquire(&run_dir)?;
+        run_dir::remove_leftovers(&run_dir);
+        // Under the lock, `latest` can no longer move: resolve it again (a run that held the
+        // folder a moment ago may have moved it and pruned the folder it pointed to).
+        let resume_dir = match resume_from {
+            Some(path) => Some(checkpoint::resolve(&path)?),
+            None => resume_dir,
         };
         let resolved = serde_yaml::to_string(&config.resolved(registry)).unwrap_or_default();
         run_dir::write_atomic(&run_dir.join("config.yaml"), resolved.as_bytes())?;
@@ -366,6 +381,7 @@ impl<'a> Run<'a> {
             latest: None,
             samples: 0,
             busy: Duration::ZERO,
+            _lock: lock,
         };
         engine.state.model_type = engine.model.type_name().to_string();
         if let Some(dir) = &resume_dir {
@@ -629,10 +645,9 @@ impl<'a> Run<'a> {
             log.flush()?;
         }
         self.state.callbacks = self.registry.hooks().save_states();
-        let name = format!("step-{:08}", self.state.step);
         let path = checkpoint::write(
             &self.checkpoints,
-            &name,
+            &format!("step-{:08}", self.state.step),
             &*self.model,
             &self.optimizer,
             &self.scheduler,
@@ -640,6 +655,7 @@ impl<'a> Run<'a> {
             &self.state,
             &self.resolved_config,
         )?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         checkpoint::set_link(&self.checkpoints, "latest", &name)?;
         if best {
             checkpoint::set_link(&self.checkpoints, "best", &name)?;

@@ -1,6 +1,7 @@
 //! The run folder `runs/<name>-<timestamp>/`: the resolved `config.yaml`, `metrics.csv` (one row
-//! per epoch, one column per metric), `metrics.jsonl` (one object per logged step) and
-//! `checkpoints/`.
+//! per epoch, one column per metric), `metrics.jsonl` (one object per logged step),
+//! `checkpoints/`, and `train.lock`, which the training process holds ([`RunLock`]) so that
+//! a second `frameworm train` cannot write into the same folder.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -23,6 +24,122 @@ pub struct RunDirError {
 
 fn io<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> RunDirError + 'a {
     move |source| RunDirError { path: path.to_path_buf(), action, source }
+}
+
+/// The lock file in a run folder; it holds the pid of the process that locked it last.
+pub const LOCK_FILE: &str = "train.lock";
+
+/// The run folder is locked by another process, or the lock file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process trains into the folder.
+    #[error(
+        "run folder {} is in use by another `frameworm train` ({holder}); two runs writing one folder would \
+         interleave their checkpoints and logs: wait for it to finish or stop it (a killed run leaves no lock behind), \
+         or train into a new folder (without --resume)",
+        dir.display()
+    )]
+    Busy {
+        /// The run folder.
+        dir: PathBuf,
+        /// Who holds it: `pid N`, or that the pid is not known.
+        holder: String,
+    },
+    /// The lock file cannot be opened, locked or written.
+    #[error(transparent)]
+    Io(#[from] RunDirError),
+}
+
+/// An exclusive advisory lock on a run folder (`flock` on `train.lock`), held for as long as
+/// this value lives. The operating system releases it when the process ends, however it ends,
+/// so a run killed with SIGKILL never blocks a later `--resume`; the file itself stays (it is
+/// never removed, which would let two processes lock two different files of the same name).
+#[derive(Debug)]
+pub struct RunLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl RunLock {
+    /// Locks run folder `dir`, or says which process holds it.
+    pub fn acquire(dir: &Path) -> Result<RunLock, LockError> {
+        let path = dir.join(LOCK_FILE);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io(&path, "cannot open the lock file"))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(LockError::Busy { dir: dir.to_path_buf(), holder: holder(&path) });
+            }
+            // A file system without locks (some network mounts): train unlocked, as before.
+            Err(std::fs::TryLockError::Error(error)) if error.kind() == std::io::ErrorKind::Unsupported => {}
+            Err(std::fs::TryLockError::Error(error)) => return Err(io(&path, "cannot lock")(error).into()),
+        }
+        file.set_len(0).map_err(io(&path, "cannot write"))?;
+        file.write_all(format!("{}\n", std::process::id()).as_bytes()).map_err(io(&path, "cannot write"))?;
+        file.flush().map_err(io(&path, "cannot write"))?;
+        Ok(RunLock { file, path })
+    }
+
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        // Closing the file releases the lock too; unlocking first makes the order explicit.
+        let _ = self.file.unlock();
+    }
+}
+
+/// `pid N` from a lock file whose lock is held (the holder may not have written it yet).
+fn holder(path: &Path) -> String {
+    for attempt in 0..20 {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if let Ok(text) = fs::read_to_string(path)
+            && let Ok(pid) = text.trim().parse::<u32>()
+        {
+            return format!("pid {pid}");
+        }
+    }
+    "a process whose pid is not recorded".to_string()
+}
+
+/// Removes what killed processes left half-written in run folder `dir`: temporary files of
+/// [`write_atomic`] and temporary checkpoint folders and links. Call it only while holding the
+/// folder's [`RunLock`]: then no other process can be writing them.
+pub fn remove_leftovers(dir: &Path) {
+    let is_temporary = |name: &str, prefix: bool| {
+        if prefix { name.starts_with(".tmp-") || name.starts_with(".old-") } else { name.rsplit_once('.').is_some_and(|(_, ext)| ext.starts_with("tmp-")) }
+    };
+    for (folder, prefix) in [(dir.to_path_buf(), false), (dir.join("checkpoints"), true)] {
+        let Ok(entries) = fs::read_dir(&folder) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !is_temporary(&name, prefix) {
+                continue;
+            }
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => {
+                    let _ = fs::remove_dir_all(&path);
+                }
+                Ok(_) => {
+                    let _ = fs::remove_file(&path);
+                }
+                Err(_) => {}
+            }
+        }
+    }
 }
 
 /// Creates a fresh run folder `<output>/<name>-<YYYYmmdd-HHMMSS>` (suffixed `-2`, `-3`, … if taken).
@@ -100,11 +217,13 @@ impl MetricsLog {
             }
             keep_rows(&jsonl_path, |line| json_step(line).is_some_and(|s| s <= step))?;
         }
-        let new_csv = !csv_path.exists();
+        // Empty too when a run was killed before its header reached the file.
+        let new_csv = !fs::metadata(&csv_path).is_ok_and(|m| m.len() > 0);
         let csv_file = OpenOptions::new().create(true).append(true).open(&csv_path).map_err(io(&csv_path, "cannot open"))?;
         let mut csv = BufWriter::new(csv_file);
         if new_csv {
             writeln!(csv, "epoch,step,{}", columns.join(",")).map_err(io(&csv_path, "cannot write"))?;
+            csv.flush().map_err(io(&csv_path, "cannot write"))?;
         }
         let jsonl_file = OpenOptions::new().create(true).append(true).open(&jsonl_path).map_err(io(&jsonl_path, "cannot open"))?;
         Ok(MetricsLog {
@@ -178,4 +297,38 @@ fn keep_rows(path: &Path, keep: impl Fn(&str) -> bool) -> Result<Option<String>,
     }
     write_atomic(path, out.as_bytes())?;
     Ok(is_csv.then_some(header))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_folder_is_refused_naming_the_holder_until_the_lock_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = RunLock::acquire(dir.path()).unwrap();
+        assert_eq!(fs::read_to_string(lock.path()).unwrap(), format!("{}\n", std::process::id()));
+        // flock locks belong to an open file: a second open is refused even in this process.
+        let error = RunLock::acquire(dir.path()).unwrap_err().to_string();
+        let expected = format!("run folder {} is in use by another `frameworm train` (pid {})", dir.path().display(), std::process::id());
+        assert!(error.starts_with(&expected), "{error}");
+        drop(lock);
+        let again = RunLock::acquire(dir.path()).unwrap();
+        drop(again);
+    }
+
+    #[test]
+    fn leftovers_of_killed_writers_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoints = dir.path().join("checkpoints");
+        fs::create_dir_all(checkpoints.join(".tmp-step-00000004-77")).unwrap();
+        fs::create_dir_all(checkpoints.join("step-00000003")).unwrap();
+        fs::write(checkpoints.join(".tmp-latest-77"), b"").unwrap();
+        fs::write(dir.path().join("metrics.tmp-77"), b"half").unwrap();
+        fs::write(dir.path().join("metrics.csv"), b"epoch,step\n").unwrap();
+        remove_leftovers(dir.path());
+        let mut left: Vec<String> = fs::read_dir(dir.path()).unwrap().chain(fs::read_dir(&checkpoints).unwrap()).flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        left.sort();
+        assert_eq!(left, ["checkpoints", "metrics.csv", "step-00000003"]);
+    }
 }

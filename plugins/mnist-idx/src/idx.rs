@@ -55,6 +55,12 @@ pub fn find(dir: &Path, stem: &str) -> Result<PathBuf, ComponentError> {
 pub fn read(path: &Path) -> Result<Vec<u8>, ComponentError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ComponentError::Io { path: name.clone(), source })?;
+    decode(bytes, &name)
+}
+
+/// A file's bytes as read, decompressed when they start with the gzip magic bytes; `name`
+/// names the file in errors.
+pub fn decode(bytes: Vec<u8>, name: &str) -> Result<Vec<u8>, ComponentError> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes);
     }
@@ -63,6 +69,20 @@ pub fn read(path: &Path) -> Result<Vec<u8>, ComponentError> {
         .read_to_end(&mut data)
         .map_err(|error| ComponentError::Invalid(format!("{name}: cannot decompress the gzip data: {error}")))?;
     Ok(data)
+}
+
+/// Entry point of the `idx` fuzz target (`fuzz/`) and of the unit test replaying the inputs it
+/// found: the first byte picks images (even) or labels (odd), the rest is a file as read from
+/// disk (gzipped or not). Must return, never panic. Not part of the stable API.
+#[doc(hidden)]
+pub fn fuzz_one(data: &[u8]) {
+    let Some((&which, bytes)) = data.split_first() else { return };
+    let Ok(bytes) = decode(bytes.to_vec(), "fuzz") else { return };
+    if which % 2 == 0 {
+        let _ = parse_images(&bytes, "fuzz").map_err(|e| e.to_string());
+    } else {
+        let _ = parse_labels(&bytes, "fuzz", 10).map_err(|e| e.to_string());
+    }
 }
 
 /// The first `N` big-endian `u32` header fields, or an error when the file is shorter than them
@@ -219,6 +239,19 @@ pub(crate) mod tests {
         let mut huge = images_bytes(0, 1, 1);
         huge[4..16].copy_from_slice(&[255; 12]);
         assert!(message(parse_images(&huge, "i")).contains("impossible size"));
+    }
+
+    /// Every input in `fuzz/regressions/idx/` (inputs that once crashed the fuzz target) and
+    /// the seed corpus `fuzz/seeds/idx/` runs through [`fuzz_one`] without a panic.
+    #[test]
+    fn fuzz_regressions_do_not_panic() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+        for folder in ["regressions/idx", "seeds/idx"] {
+            let Ok(entries) = std::fs::read_dir(root.join(folder)) else { continue };
+            for entry in entries.flatten() {
+                fuzz_one(&std::fs::read(entry.path()).unwrap());
+            }
+        }
     }
 
     #[test]
