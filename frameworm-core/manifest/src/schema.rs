@@ -39,6 +39,7 @@ pub struct PluginManifest {
     /// The plugin's name, unique in the build.
     pub name: Name,
     /// The plugin's semver version.
+    #[serde(deserialize_with = "semver_version")]
     pub version: Version,
     /// Who wrote it.
     #[serde(default)]
@@ -58,6 +59,12 @@ pub struct PluginManifest {
     /// Components registered from this file alone.
     #[serde(default)]
     pub provides: Provides,
+}
+
+/// A semver version, with the fix in the error.
+fn semver_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Version, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    Version::parse(&text).map_err(|error| de::Error::custom(format!("{error}; write MAJOR.MINOR.PATCH, e.g. `0.1.0`")))
 }
 
 fn default_entry_point() -> Option<Ident> {
@@ -389,7 +396,13 @@ pub fn clean_yaml_message(error: &serde_yaml::Error) -> String {
         }
     }
     let message = message.replace("PluginManifest", "plugin.yaml").replace("struct Provides", "`provides` map");
-    suggest::enrich_serde_message(&message)
+    let mut message = suggest::enrich_serde_message(&message);
+    if message.contains("expected struct plugin.yaml") {
+        message.push_str("; a plugin.yaml is a map of keys, at least `name:` and `version:` (run `cargo xtask new-plugin NAME` for a template)");
+    } else if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+        message = format!("{message}: add `{field}:` (README: plugin.yaml)");
+    }
+    message
 }
 
 #[cfg(test)]

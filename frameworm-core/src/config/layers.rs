@@ -329,7 +329,7 @@ mod tests {
         write(dir.path(), "c.yaml", "x: 1\n_base_: a.yaml\n");
         let error = LayeredConfig::load(&dir.path().join("a.yaml"), &[]).unwrap_err().to_string();
         assert!(error.starts_with("`_base_` cycle: "), "{error}");
-        assert!(error.contains("a.yaml -> ") && error.contains("b.yaml -> ") && error.ends_with("a.yaml"), "{error}");
+        assert!(error.contains("a.yaml -> ") && error.contains("b.yaml -> ") && error.ends_with("a.yaml; remove the `_base_` key that closes the loop"), "{error}");
 
         let missing = write(dir.path(), "m.yaml", "seed: 1\n_base_: nope.yaml\n");
         let error = LayeredConfig::load(&missing, &[]).unwrap_err().to_string();

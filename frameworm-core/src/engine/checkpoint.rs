@@ -39,7 +39,7 @@ const FORMAT: u32 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
     /// A file system operation failed.
-    #[error("{path}: {action}: {source}")]
+    #[error("{path}: {action}: {source}{}", io_hint(action))]
     Io {
         /// The file or folder.
         path: PathBuf,
@@ -52,7 +52,7 @@ pub enum CheckpointError {
     #[error("{0}: no checkpoint here (expected a checkpoint folder with state.json, a run folder, or its checkpoints folder)")]
     NotFound(PathBuf),
     /// The checkpoint is damaged or not a Frameworm checkpoint.
-    #[error("{path}: corrupt checkpoint: {reason}")]
+    #[error("{path}: corrupt checkpoint: {reason}; pick another checkpoint (an earlier `checkpoints/step-*` folder or `checkpoints/best`) or train again")]
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -60,7 +60,7 @@ pub enum CheckpointError {
         reason: String,
     },
     /// The checkpoint holds another model.
-    #[error("{path}: the checkpoint holds model `{found}` ({found_type}), but this run trains `{expected}` ({expected_type})")]
+    #[error("{path}: the checkpoint holds model `{found}` ({found_type}), but this run trains `{expected}` ({expected_type}); resume from a checkpoint of `{expected}`, or use the config the checkpoint was trained with (its config.yaml)")]
     OtherModel {
         /// The checkpoint folder.
         path: PathBuf,
@@ -73,6 +73,15 @@ pub enum CheckpointError {
         /// Its Rust type.
         expected_type: String,
     },
+}
+
+/// What to do about a failed file operation: writes fail for want of space or permission.
+pub(crate) fn io_hint(action: &str) -> &'static str {
+    if action.starts_with("cannot read") {
+        ""
+    } else {
+        "; check that the folder is writable and its disk has free space, or set `output_dir` to another folder"
+    }
 }
 
 fn io<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> CheckpointError + 'a {
@@ -177,7 +186,42 @@ pub fn write(
         fs::remove_dir_all(&temporary).map_err(io(&temporary, "cannot remove stale temporary folder"))?;
     }
     fs::create_dir(&temporary).map_err(io(&temporary, "cannot create folder"))?;
+    // A failed write (a full disk, a read-only folder) leaves nothing half-written behind.
+    let written = fill(&temporary, model, optimizer, scheduler, trainer, state, config_yaml);
+    if let Err(error) = written {
+        let _ = fs::remove_dir_all(&temporary);
+        return Err(error);
+    }
 
+    let target = checkpoints.join(name);
+    if target.exists() {
+        // Same step written again (e.g. the final checkpoint): move the old one aside first.
+        let old = checkpoints.join(format!(".old-{name}-{}", std::process::id()));
+        fs::rename(&target, &old).map_err(io(&target, "cannot move aside"))?;
+        if let Err(error) = fs::rename(&temporary, &target) {
+            let _ = fs::rename(&old, &target);
+            let _ = fs::remove_dir_all(&temporary);
+            return Err(io(&target, "cannot rename into place")(error));
+        }
+        let _ = fs::remove_dir_all(&old);
+    } else if let Err(error) = fs::rename(&temporary, &target) {
+        let _ = fs::remove_dir_all(&temporary);
+        return Err(io(&target, "cannot rename into place")(error));
+    }
+    sync_dir(checkpoints)?;
+    Ok(target)
+}
+
+/// Writes every file of a checkpoint into the (temporary) folder `temporary`.
+fn fill(
+    temporary: &Path,
+    model: &dyn DynModel,
+    optimizer: &ModuleOptimizer,
+    scheduler: &ModuleLrScheduler,
+    trainer: Option<&dyn Trainer>,
+    state: &CheckpointState,
+    config_yaml: &str,
+) -> Result<(), CheckpointError> {
     let model_path = temporary.join(MODEL_FILE);
     model.save(&model_path).map_err(|error| CheckpointError::Io {
         path: model_path.clone(),
@@ -198,7 +242,7 @@ pub fn write(
     write_synced(&scheduler_path, &bytes)?;
     if let Some(trainer) = trainer {
         trainer.save_state(&temporary).map_err(|error| CheckpointError::Io {
-            path: temporary.clone(),
+            path: temporary.to_path_buf(),
             action: "cannot save the trainer's state",
             source: std::io::Error::other(error.to_string()),
         })?;
@@ -207,20 +251,7 @@ pub fn write(
     let state_path = temporary.join(STATE_FILE);
     let json = serde_json::to_vec_pretty(state).expect("checkpoint state serialises");
     write_synced(&state_path, &json)?;
-    sync_dir(&temporary)?;
-
-    let target = checkpoints.join(name);
-    if target.exists() {
-        // Same step written again (e.g. the final checkpoint): move the old one aside first.
-        let old = checkpoints.join(format!(".old-{name}-{}", std::process::id()));
-        fs::rename(&target, &old).map_err(io(&target, "cannot move aside"))?;
-        fs::rename(&temporary, &target).map_err(io(&target, "cannot rename into place"))?;
-        let _ = fs::remove_dir_all(&old);
-    } else {
-        fs::rename(&temporary, &target).map_err(io(&target, "cannot rename into place"))?;
-    }
-    sync_dir(checkpoints)?;
-    Ok(target)
+    sync_dir(temporary)
 }
 
 /// Points `checkpoints/<link>` (`latest`, `best`) at checkpoint folder `name`, atomically.
@@ -232,7 +263,10 @@ pub fn set_link(checkpoints: &Path, link: &str, name: &str) -> Result<(), Checkp
     #[cfg(not(unix))]
     write_synced(&temporary, name.as_bytes())?;
     let path = checkpoints.join(link);
-    fs::rename(&temporary, &path).map_err(io(&path, "cannot replace link"))?;
+    if let Err(error) = fs::rename(&temporary, &path) {
+        let _ = fs::remove_file(&temporary);
+        return Err(io(&path, "cannot replace link")(error));
+    }
     sync_dir(checkpoints)
 }
 

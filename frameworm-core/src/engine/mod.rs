@@ -324,16 +324,7 @@ impl<'a> Run<'a> {
                 Some(checkpoint::resolve(&folder)?)
             }
         };
-        let run_dir = match &resume_dir {
-            // `<run>/checkpoints/step-N`: continue in `<run>`.
-            Some(dir) => match dir.parent().filter(|p| p.file_name().is_some_and(|n| n == "checkpoints")).and_then(Path::parent) {
-                Some(folder) => folder.to_path_buf(),
-                None => run_dir::create(&run.output_dir, &config.run_name())?,
-            },
-            None => run_dir::create(&run.output_dir, &config.run_name())?,
-        };
         let resolved = serde_yaml::to_string(&config.resolved(registry)).unwrap_or_default();
-        run_dir::write_atomic(&run_dir.join("config.yaml"), resolved.as_bytes())?;
 
         // A metric plugin knows which way is better; other names follow the mode's naming rule.
         let plugin_metric = metrics.iter().find(|(name, _)| monitor_name == *name || monitor_name == format!("val_{name}"));
@@ -354,8 +345,9 @@ impl<'a> Run<'a> {
             metrics,
             optimizer,
             scheduler,
-            checkpoints: run_dir.join("checkpoints"),
-            run_dir,
+            // Set below, once a checkpoint to resume from is known to fit.
+            checkpoints: PathBuf::new(),
+            run_dir: PathBuf::new(),
             resolved_config: resolved,
             monitor,
             state: CheckpointState::new(&run.model.name, "", run.seed),
@@ -371,6 +363,19 @@ impl<'a> Run<'a> {
         if let Some(dir) = &resume_dir {
             engine.restore(dir)?;
         }
+        // Only now touch the file system: a refused resume leaves no new folder and the old
+        // run's config.yaml as it was.
+        let run_dir = match &resume_dir {
+            // `<run>/checkpoints/step-N`: continue in `<run>`.
+            Some(dir) => match dir.parent().filter(|p| p.file_name().is_some_and(|n| n == "checkpoints")).and_then(Path::parent) {
+                Some(folder) => folder.to_path_buf(),
+                None => run_dir::create(&run.output_dir, &config.run_name())?,
+            },
+            None => run_dir::create(&run.output_dir, &config.run_name())?,
+        };
+        run_dir::write_atomic(&run_dir.join("config.yaml"), engine.resolved_config.as_bytes())?;
+        engine.checkpoints = run_dir.join("checkpoints");
+        engine.run_dir = run_dir;
         engine.state.data = Some(info);
         let mut columns: BTreeSet<String> = available;
         columns.insert("lr".into());
