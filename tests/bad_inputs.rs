@@ -475,7 +475,9 @@ impl Fixtures {
 
 fn setup(step: &Step, case: &Case, tmp: &Path, fixtures: &Fixtures) -> Result<(), String> {
     let to = |default: &str| tmp.join(step.to.as_deref().unwrap_or(default));
-    let err = |what: &str, path: &Path| move |e: std::io::Error| format!("{what} {}: {e}", path.display());
+    fn err<'a>(what: &'a str, path: &'a Path) -> impl FnOnce(std::io::Error) -> String + 'a {
+        move |e| format!("{what} {}: {e}", path.display())
+    }
     if let Some(name) = &step.fixture {
         let run = fixtures.get(name)?;
         let target = to("run");

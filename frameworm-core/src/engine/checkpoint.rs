@@ -59,6 +59,16 @@ pub enum CheckpointError {
         /// What is wrong.
         reason: String,
     },
+    /// The checkpoint holds this model type with other settings (tensor shapes differ).
+    #[error("{path}: the checkpoint does not fit this run's model `{model}`: {reason}; resume with the settings it was trained with (its config.yaml), or start without --resume")]
+    Mismatch {
+        /// The model file.
+        path: PathBuf,
+        /// This run's model name.
+        model: String,
+        /// What does not fit.
+        reason: String,
+    },
     /// The checkpoint holds another model.
     #[error("{path}: the checkpoint holds model `{found}` ({found_type}), but this run trains `{expected}` ({expected_type}); resume from a checkpoint of `{expected}`, or use the config the checkpoint was trained with (its config.yaml)")]
     OtherModel {
@@ -363,7 +373,14 @@ pub fn restore(
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         });
     }
-    model.load(&model_path).map_err(|e| corrupt(&model_path, &e))?;
+    model.load(&model_path).map_err(|error| {
+        let reason = error.to_string();
+        if reason.contains("validation error") {
+            CheckpointError::Mismatch { path: model_path.clone(), model: model_name.to_string(), reason }
+        } else {
+            corrupt(&model_path, &reason)
+        }
+    })?;
     if let Some(trainer) = trainer {
         trainer.load_state(dir).map_err(|e| corrupt(dir, &e))?;
     }
