@@ -398,7 +398,10 @@ fn with_observer(registrar: &mut Registrar) -> Result<(), RegistryError> {
 
 fn manifest_case(case: &Case, tmp: &Path) -> Result<String, String> {
     let workspace = tmp.join("workspace");
-    copy_tree(&case.dir.join("plugins"), &workspace.join("plugins")).map_err(|e| format!("copy: {e}"))?;
+    fs::create_dir_all(workspace.join("plugins")).map_err(|e| format!("mkdir: {e}"))?;
+    if case.dir.join("plugins").is_dir() {
+        copy_tree(&case.dir.join("plugins"), &workspace.join("plugins")).map_err(|e| format!("copy: {e}"))?;
+    }
     if let Some(generate) = &case.spec.generate {
         let path = workspace.join(&generate.file);
         let head = "name: big\nversion: 0.1.0\ndescription: \"";

@@ -61,10 +61,20 @@ pub struct PluginManifest {
     pub provides: Provides,
 }
 
-/// A semver version, with the fix in the error.
+/// A semver version, with the fix in the error (raised inside the visitor, so the error keeps
+/// the value's line and column).
 fn semver_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Version, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    Version::parse(&text).map_err(|error| de::Error::custom(format!("{error}; write MAJOR.MINOR.PATCH, e.g. `0.1.0`")))
+    struct VersionVisitor;
+    impl<'de> Visitor<'de> for VersionVisitor {
+        type Value = Version;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a semver version such as `0.1.0`")
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Version, E> {
+            Version::parse(text).map_err(|error| E::custom(format!("{error}; write MAJOR.MINOR.PATCH, e.g. `0.1.0`")))
+        }
+    }
+    deserializer.deserialize_str(VersionVisitor)
 }
 
 fn default_entry_point() -> Option<Ident> {
@@ -380,8 +390,21 @@ pub fn parse_manifest(bytes: &[u8], path: &Path) -> Result<PluginManifest, Manif
         ));
     }
     serde_yaml::from_str::<PluginManifest>(text).map_err(|error| {
-        let location = error.location().map(|l| (l.line(), l.column()));
-        invalid(location, clean_yaml_message(&error))
+        let mut location = error.location().map(|l| (l.line(), l.column()));
+        let mut message = clean_yaml_message(&error);
+        // serde reports a repeated top-level key at the start of the map: point at the repeat.
+        if let Some(field) = message.strip_prefix("duplicate field `").and_then(|rest| rest.split('`').next()) {
+            let repeat = text
+                .lines()
+                .enumerate()
+                .filter(|(_, line)| line.strip_prefix(field).is_some_and(|rest| rest.trim_start().starts_with(':')))
+                .nth(1);
+            if let Some((index, _)) = repeat {
+                location = Some((index + 1, 1));
+            }
+            message.push_str(": each key may appear once, remove one of them");
+        }
+        invalid(location, message)
     })
 }
 

@@ -100,7 +100,7 @@ impl LayeredConfig {
                 Source::Argument { argument, path: set } if is_within(set) || set.starts_with(&format!("{path}.")) => {
                     return argument.clone();
                 }
-                Source::File { path: file, keys } if keys.contains(path) => {
+                Source::File { path: file, keys } if keys.contains(path) || writes_list_above(keys, path) => {
                     return format!("{}:{}", file.display(), keys.line_of(path).unwrap_or(1));
                 }
                 _ => {}
@@ -127,6 +127,14 @@ impl LayeredConfig {
             })
             .collect()
     }
+}
+
+/// Whether `keys` wrote a list that holds `path` (`callbacks` for `callbacks.0.name`): lists
+/// are replaced, not merged, so that file owns everything below the list, even keys older files
+/// wrote and it did not.
+fn writes_list_above(keys: &KeyLines, path: &str) -> bool {
+    let segments: Vec<&str> = path.split('.').collect();
+    (1..segments.len()).any(|i| segments[i].parse::<usize>().is_ok() && keys.contains(&segments[..i].join(".")))
 }
 
 /// Loads `path` and, first, the files its `_base_` names; `stack` holds the files being loaded.
