@@ -167,14 +167,15 @@ fn corpus() -> Vec<Case> {
     cases
 }
 
-/// The outcome of one case: Ok(note) or Err(what failed).
-type Verdict = Result<String, String>;
+/// The outcome of one case: Ok((note, the message)) or Err(what failed).
+type Verdict = Result<(String, String), String>;
 
 #[test]
 fn bad_input_corpus() {
     let started = Instant::now();
     let cases = corpus();
-    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bad_inputs");
+    // One folder per process: test runs of other checkouts may share the target folder.
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bad_inputs-{}", std::process::id()));
     let _ = fs::remove_dir_all(&scratch);
     fs::create_dir_all(&scratch).unwrap();
     let fixtures = Fixtures::new(&scratch.join("fixtures"));
@@ -189,7 +190,13 @@ fn bad_input_corpus() {
         let verdict = run_case(case, &tmp, &fixtures);
         let seconds = case_started.elapsed().as_secs_f64();
         match &verdict {
-            Ok(note) => println!("ok    {:<46} {seconds:5.2} s{}", case.name, if note.is_empty() { String::new() } else { format!("  ({note})") }),
+            Ok((note, message)) => {
+                println!("ok    {:<46} {seconds:5.2} s{}", case.name, if note.is_empty() { String::new() } else { format!("  ({note})") });
+                // BAD_INPUTS_SHOW=1: what each case printed, for reviewing the messages.
+                if std::env::var_os("BAD_INPUTS_SHOW").is_some() {
+                    println!("      {}", message.trim_end().replace('\n', "\n      "));
+                }
+            }
             Err(why) => {
                 println!("FAIL  {:<46} {seconds:5.2} s\n      {}", case.name, why.replace('\n', "\n      "));
                 failures.push(case.name.clone());
@@ -203,7 +210,9 @@ fn bad_input_corpus() {
     let groups: Vec<String> = per_group.iter().map(|(g, n)| format!("{g} {n}")).collect();
     println!("{} cases ({}) in {:.1} s", cases.len(), groups.join(", "), started.elapsed().as_secs_f64());
     assert!(cases.len() >= MIN_CASES, "the corpus has {} cases; it must keep at least {MIN_CASES}", cases.len());
-    assert!(failures.is_empty(), "{} case(s) failed: {}", failures.len(), failures.join(", "));
+    assert!(failures.is_empty(), "{} case(s) failed (their scratch folders are kept under {}): {}", failures.len(), scratch.display(), failures.join(", "));
+    restore_permissions(&scratch);
+    let _ = fs::remove_dir_all(&scratch);
 }
 
 fn run_case(case: &Case, tmp: &Path, fixtures: &Fixtures) -> Verdict {
@@ -213,7 +222,7 @@ fn run_case(case: &Case, tmp: &Path, fixtures: &Fixtures) -> Verdict {
         CaseKind::Manifest => {
             let message = manifest_case(case, tmp)?;
             check_text(&message, &expect)?;
-            Ok(String::new())
+            Ok((String::new(), message))
         }
         CaseKind::Ui => {
             let ui = case.spec.ui.as_deref().ok_or("a `ui` case needs `ui:`")?;
@@ -224,13 +233,13 @@ fn run_case(case: &Case, tmp: &Path, fixtures: &Fixtures) -> Verdict {
             }
             let text = fs::read_to_string(&stderr).map_err(|e| format!("{}: {e}", stderr.display()))?;
             check_text(&text, &expect)?;
-            Ok("compiled by tests/compile_fail.rs".into())
+            Ok(("compiled by tests/compile_fail.rs".into(), text))
         }
         CaseKind::Cli | CaseKind::Child => {
             if let Some(reason) = &case.spec.needs_non_root
                 && is_root()
             {
-                return Ok(format!("SKIPPED as root: {reason}"));
+                return Ok((format!("SKIPPED as root: {reason}"), String::new()));
             }
             for step in &case.spec.setup {
                 setup(step, case, tmp, fixtures).map_err(|e| format!("setup: {e}"))?;
@@ -277,7 +286,7 @@ fn run_case(case: &Case, tmp: &Path, fixtures: &Fixtures) -> Verdict {
                     return Err(format!("{path} should exist after the run"));
                 }
             }
-            Ok(String::new())
+            Ok((String::new(), text))
         }
     }
 }
