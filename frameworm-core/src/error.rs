@@ -95,11 +95,20 @@ pub enum ComponentError {
     #[error("{0}")]
     Invalid(String),
     /// An I/O failure, naming the file.
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}{}", io_hint(source))]
     Io {
         /// The file or folder.
         path: String,
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+/// What to do about a component's failed file operation.
+fn io_hint(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "; check the path in the config (relative paths start at the current folder)",
+        std::io::ErrorKind::PermissionDenied => "; check the file's permissions",
+        _ => "",
+    }
 }

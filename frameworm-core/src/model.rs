@@ -195,7 +195,11 @@ impl<M: Model> DynModel for ModelSlot<M> {
     fn load(&mut self, path: &Path) -> Result<(), ComponentError> {
         let model = self.model().clone();
         // A damaged file must give an error, never take the run down: burn may panic on one.
-        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.try_load_file(path)));
+        // A checkpoint saved at another precision (f64, bf16) is cast to the model's own dtype:
+        // burn's default keeps the file's dtype, and a layer mixing f32 and f64 then panics.
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            burn::store::ModuleRecord::load(path).and_then(|record| model.try_load_record(record.cast_to_module_dtype()))
+        }));
         match loaded {
             Ok(Ok(model)) => {
                 self.0 = Some(model);

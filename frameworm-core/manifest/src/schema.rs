@@ -39,6 +39,7 @@ pub struct PluginManifest {
     /// The plugin's name, unique in the build.
     pub name: Name,
     /// The plugin's semver version.
+    #[serde(deserialize_with = "semver_version")]
     pub version: Version,
     /// Who wrote it.
     #[serde(default)]
@@ -58,6 +59,22 @@ pub struct PluginManifest {
     /// Components registered from this file alone.
     #[serde(default)]
     pub provides: Provides,
+}
+
+/// A semver version, with the fix in the error (raised inside the visitor, so the error keeps
+/// the value's line and column).
+fn semver_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Version, D::Error> {
+    struct VersionVisitor;
+    impl<'de> Visitor<'de> for VersionVisitor {
+        type Value = Version;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a semver version such as `0.1.0`")
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Version, E> {
+            Version::parse(text).map_err(|error| E::custom(format!("{error}; write MAJOR.MINOR.PATCH, e.g. `0.1.0`")))
+        }
+    }
+    deserializer.deserialize_str(VersionVisitor)
 }
 
 fn default_entry_point() -> Option<Ident> {
@@ -373,8 +390,21 @@ pub fn parse_manifest(bytes: &[u8], path: &Path) -> Result<PluginManifest, Manif
         ));
     }
     serde_yaml::from_str::<PluginManifest>(text).map_err(|error| {
-        let location = error.location().map(|l| (l.line(), l.column()));
-        invalid(location, clean_yaml_message(&error))
+        let mut location = error.location().map(|l| (l.line(), l.column()));
+        let mut message = clean_yaml_message(&error);
+        // serde reports a repeated top-level key at the start of the map: point at the repeat.
+        if let Some(field) = message.strip_prefix("duplicate field `").and_then(|rest| rest.split('`').next()) {
+            let repeat = text
+                .lines()
+                .enumerate()
+                .filter(|(_, line)| line.strip_prefix(field).is_some_and(|rest| rest.trim_start().starts_with(':')))
+                .nth(1);
+            if let Some((index, _)) = repeat {
+                location = Some((index + 1, 1));
+            }
+            message.push_str(": each key may appear once, remove one of them");
+        }
+        invalid(location, message)
     })
 }
 
@@ -389,7 +419,13 @@ pub fn clean_yaml_message(error: &serde_yaml::Error) -> String {
         }
     }
     let message = message.replace("PluginManifest", "plugin.yaml").replace("struct Provides", "`provides` map");
-    suggest::enrich_serde_message(&message)
+    let mut message = suggest::enrich_serde_message(&message);
+    if message.contains("expected struct plugin.yaml") {
+        message.push_str("; a plugin.yaml is a map of keys, at least `name:` and `version:` (run `cargo xtask new-plugin NAME` for a template)");
+    } else if let Some(field) = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+        message = format!("{message}: add `{field}:` (README: plugin.yaml)");
+    }
+    message
 }
 
 #[cfg(test)]

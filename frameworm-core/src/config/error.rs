@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file cannot be read.
-    #[error("{path}: cannot read config: {source}")]
+    #[error("{path}: cannot read config: {source}{}", read_hint(source))]
     Read {
         /// The file.
         path: PathBuf,
@@ -36,7 +36,7 @@ pub enum ConfigError {
         line: usize,
     },
     /// `_base_` names a file that does not exist.
-    #[error("{path}:{line}: `_base_` file {base} does not exist")]
+    #[error("{path}:{line}: `_base_` file {base} does not exist; `_base_` paths are relative to the file that names them")]
     MissingBase {
         /// The file with the `_base_` key.
         path: PathBuf,
@@ -56,7 +56,7 @@ pub enum ConfigError {
         limit: usize,
     },
     /// The `_base_` chain loops.
-    #[error("`_base_` cycle: {}", chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" -> "))]
+    #[error("`_base_` cycle: {}; remove the `_base_` key that closes the loop", chain.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" -> "))]
     BaseCycle {
         /// The files of the loop, the first repeated at the end.
         chain: Vec<PathBuf>,
@@ -80,4 +80,14 @@ pub enum ConfigError {
     /// Several problems (config validation reports them all at once).
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Many(Vec<ConfigError>),
+}
+
+/// What to do when a config file cannot be read.
+fn read_hint(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "; check the path (the shipped configs are in configs/)",
+        std::io::ErrorKind::IsADirectory => "; pass a YAML file, not a folder",
+        std::io::ErrorKind::InvalidData => "; save the file as UTF-8 text",
+        _ => "",
+    }
 }

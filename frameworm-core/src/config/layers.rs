@@ -180,7 +180,7 @@ impl LayeredConfig {
                 Source::Argument { argument, path: set } if is_within(set) || set.starts_with(&format!("{path}.")) => {
                     return argument.clone();
                 }
-                Source::File { path: file, keys } if keys.contains(path) => {
+                Source::File { path: file, keys } if keys.contains(path) || writes_list_above(keys, path) => {
                     return format!("{}:{}", file.display(), keys.line_of(path).unwrap_or(1));
                 }
                 _ => {}
@@ -207,6 +207,14 @@ impl LayeredConfig {
             })
             .collect()
     }
+}
+
+/// Whether `keys` wrote a list that holds `path` (`callbacks` for `callbacks.0.name`): lists
+/// are replaced, not merged, so that file owns everything below the list, even keys older files
+/// wrote and it did not.
+fn writes_list_above(keys: &KeyLines, path: &str) -> bool {
+    let segments: Vec<&str> = path.split('.').collect();
+    (1..segments.len()).any(|i| segments[i].parse::<usize>().is_ok() && keys.contains(&segments[..i].join(".")))
 }
 
 /// Loads `path` and, first, the files its `_base_` names; `stack` holds the files being loaded.
@@ -412,7 +420,7 @@ mod tests {
         write(dir.path(), "c.yaml", "x: 1\n_base_: a.yaml\n");
         let error = LayeredConfig::load(&dir.path().join("a.yaml"), &[]).unwrap_err().to_string();
         assert!(error.starts_with("`_base_` cycle: "), "{error}");
-        assert!(error.contains("a.yaml -> ") && error.contains("b.yaml -> ") && error.ends_with("a.yaml"), "{error}");
+        assert!(error.contains("a.yaml -> ") && error.contains("b.yaml -> ") && error.ends_with("a.yaml; remove the `_base_` key that closes the loop"), "{error}");
 
         let missing = write(dir.path(), "m.yaml", "seed: 1\n_base_: nope.yaml\n");
         let error = LayeredConfig::load(&missing, &[]).unwrap_err().to_string();

@@ -39,7 +39,7 @@ const FORMAT: u32 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
     /// A file system operation failed.
-    #[error("{path}: {action}: {source}")]
+    #[error("{path}: {action}: {source}{}", io_hint(action))]
     Io {
         /// The file or folder.
         path: PathBuf,
@@ -52,15 +52,25 @@ pub enum CheckpointError {
     #[error("{0}: no checkpoint here (expected a checkpoint folder with state.json, a run folder, or its checkpoints folder)")]
     NotFound(PathBuf),
     /// The checkpoint is damaged or not a Frameworm checkpoint.
-    #[error("{path}: corrupt checkpoint: {reason}")]
+    #[error("{path}: corrupt checkpoint: {reason}; pick another checkpoint (an earlier `checkpoints/step-*` folder or `checkpoints/best`) or train again")]
     Corrupt {
         /// The file.
         path: PathBuf,
         /// What is wrong.
         reason: String,
     },
+    /// The checkpoint holds this model type with other settings (tensor shapes differ).
+    #[error("{path}: the checkpoint does not fit this run's model `{model}`: {reason}; resume with the settings it was trained with (its config.yaml), or start without --resume")]
+    Mismatch {
+        /// The model file.
+        path: PathBuf,
+        /// This run's model name.
+        model: String,
+        /// What does not fit.
+        reason: String,
+    },
     /// The checkpoint holds another model.
-    #[error("{path}: the checkpoint holds model `{found}` ({found_type}), but this run trains `{expected}` ({expected_type})")]
+    #[error("{path}: the checkpoint holds model `{found}` ({found_type}), but this run trains `{expected}` ({expected_type}); resume from a checkpoint of `{expected}`, or use the config the checkpoint was trained with (its config.yaml)")]
     OtherModel {
         /// The checkpoint folder.
         path: PathBuf,
@@ -73,6 +83,15 @@ pub enum CheckpointError {
         /// Its Rust type.
         expected_type: String,
     },
+}
+
+/// What to do about a failed file operation: writes fail for want of space or permission.
+pub(crate) fn io_hint(action: &str) -> &'static str {
+    if action.starts_with("cannot read") {
+        ""
+    } else {
+        "; check that the folder is writable and its disk has free space, or set `output_dir` to another folder"
+    }
 }
 
 fn io<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> CheckpointError + 'a {
@@ -177,7 +196,43 @@ pub fn write(
         fs::remove_dir_all(&temporary).map_err(io(&temporary, "cannot remove stale temporary folder"))?;
     }
     fs::create_dir(&temporary).map_err(io(&temporary, "cannot create folder"))?;
+    // A failed write (a full disk, a read-only folder) leaves nothing half-written behind.
+    let written = fill(&temporary, model, optimizer, scheduler, trainer, state, config_yaml);
+    if let Err(error) = written {
+        let _ = fs::remove_dir_all(&temporary);
+        return Err(error);
+    }
 
+    // The same step is written again when a run paused at an epoch's last batch resumes and
+    // finishes the epoch. The old folder may be what `latest` points to, so it is not replaced
+    // (moving it aside and renaming the new one in is two steps: a kill between them would leave
+    // `latest` dangling); the new folder takes the next free `-2`, `-3`, … suffix instead, and
+    // the old one is pruned once no link points to it.
+    let mut target = checkpoints.join(name);
+    for suffix in 2.. {
+        if fs::symlink_metadata(&target).is_err() {
+            break;
+        }
+        target = checkpoints.join(format!("{name}-{suffix}"));
+    }
+    if let Err(error) = fs::rename(&temporary, &target) {
+        let _ = fs::remove_dir_all(&temporary);
+        return Err(io(&target, "cannot rename into place")(error));
+    }
+    sync_dir(checkpoints)?;
+    Ok(target)
+}
+
+/// Writes every file of a checkpoint into the (temporary) folder `temporary`.
+fn fill(
+    temporary: &Path,
+    model: &dyn DynModel,
+    optimizer: &ModuleOptimizer,
+    scheduler: &ModuleLrScheduler,
+    trainer: Option<&dyn Trainer>,
+    state: &CheckpointState,
+    config_yaml: &str,
+) -> Result<(), CheckpointError> {
     let model_path = temporary.join(MODEL_FILE);
     model.save(&model_path).map_err(|error| CheckpointError::Io {
         path: model_path.clone(),
@@ -198,7 +253,7 @@ pub fn write(
     write_synced(&scheduler_path, &bytes)?;
     if let Some(trainer) = trainer {
         trainer.save_state(&temporary).map_err(|error| CheckpointError::Io {
-            path: temporary.clone(),
+            path: temporary.to_path_buf(),
             action: "cannot save the trainer's state",
             source: std::io::Error::other(error.to_string()),
         })?;
@@ -207,23 +262,7 @@ pub fn write(
     let state_path = temporary.join(STATE_FILE);
     let json = serde_json::to_vec_pretty(state).expect("checkpoint state serialises");
     write_synced(&state_path, &json)?;
-    sync_dir(&temporary)?;
-
-    // The same step is written again when a run paused at an epoch's last batch resumes and
-    // finishes the epoch. The old folder may be what `latest` points to, so it is not replaced
-    // (moving it aside and renaming the new one in is two steps: a kill between them would leave
-    // `latest` dangling); the new folder takes the next free `-2`, `-3`, … suffix instead, and
-    // the old one is pruned once no link points to it.
-    let mut target = checkpoints.join(name);
-    for suffix in 2.. {
-        if fs::symlink_metadata(&target).is_err() {
-            break;
-        }
-        target = checkpoints.join(format!("{name}-{suffix}"));
-    }
-    fs::rename(&temporary, &target).map_err(io(&target, "cannot rename into place"))?;
-    sync_dir(checkpoints)?;
-    Ok(target)
+    sync_dir(temporary)
 }
 
 /// Points `checkpoints/<link>` (`latest`, `best`) at checkpoint folder `name`, atomically.
@@ -235,7 +274,10 @@ pub fn set_link(checkpoints: &Path, link: &str, name: &str) -> Result<(), Checkp
     #[cfg(not(unix))]
     write_synced(&temporary, name.as_bytes())?;
     let path = checkpoints.join(link);
-    fs::rename(&temporary, &path).map_err(io(&path, "cannot replace link"))?;
+    if let Err(error) = fs::rename(&temporary, &path) {
+        let _ = fs::remove_file(&temporary);
+        return Err(io(&path, "cannot replace link")(error));
+    }
     sync_dir(checkpoints)
 }
 
@@ -344,7 +386,14 @@ pub fn restore(
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         });
     }
-    model.load(&model_path).map_err(|e| corrupt(&model_path, &e))?;
+    model.load(&model_path).map_err(|error| {
+        let reason = error.to_string();
+        if reason.contains("validation error") {
+            CheckpointError::Mismatch { path: model_path.clone(), model: model_name.to_string(), reason }
+        } else {
+            corrupt(&model_path, &reason)
+        }
+    })?;
     if let Some(trainer) = trainer {
         trainer.load_state(dir).map_err(|e| corrupt(dir, &e))?;
     }

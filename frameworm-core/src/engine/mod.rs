@@ -205,7 +205,7 @@ struct Run<'a> {
     samples: usize,
     busy: Duration,
     /// Held until the run is dropped: no other `train` writes into `run_dir` meanwhile.
-    _lock: RunLock,
+    _lock: Option<RunLock>,
 }
 
 /// Trains the model `config` describes. Callbacks named in the config are added to
@@ -330,25 +330,20 @@ impl<'a> Run<'a> {
             }
         };
         let resume_dir = resume_from.as_deref().map(checkpoint::resolve).transpose()?;
-        let run_dir = match &resume_dir {
-            // `<run>/checkpoints/step-N`: continue in `<run>`.
-            Some(dir) => match dir.parent().filter(|p| p.file_name().is_some_and(|n| n == "checkpoints")).and_then(Path::parent) {
-                Some(folder) => folder.to_path_buf(),
-                None => run_dir::create(&run.output_dir, &config.run_name())?,
-            },
-            None => run_dir::create(&run.output_dir, &config.run_name())?,
-        };
-        // One writer per run folder; a second `train` into it is refused here, before it writes.
-        let lock = RunLock::acquire(&run_dir)?;
-        run_dir::remove_leftovers(&run_dir);
-        // Under the lock, `latest` can no longer move: resolve it again (a run that held the
-        // folder a moment ago may have moved it and pruned the folder it pointed to).
-        let resume_dir = match resume_from {
-            Some(path) => Some(checkpoint::resolve(&path)?),
-            None => resume_dir,
+        // Resuming `<run>/checkpoints/step-N` continues in `<run>`: one writer per run folder, so
+        // a second `train` into it is refused here, before anything is read or written.
+        let existing = resume_dir.as_deref().and_then(run_folder_of);
+        let lock = existing.as_deref().map(RunLock::acquire).transpose()?;
+        let resume_dir = match (&existing, resume_from) {
+            (Some(folder), Some(path)) => {
+                run_dir::remove_leftovers(folder);
+                // Under the lock, `latest` can no longer move: resolve it again (a run that held
+                // the folder a moment ago may have moved it and pruned the folder it pointed to).
+                Some(checkpoint::resolve(&path)?)
+            }
+            _ => resume_dir,
         };
         let resolved = serde_yaml::to_string(&config.resolved(registry)).unwrap_or_default();
-        run_dir::write_atomic(&run_dir.join("config.yaml"), resolved.as_bytes())?;
 
         // A metric plugin knows which way is better; other names follow the mode's naming rule.
         let plugin_metric = metrics.iter().find(|(name, _)| monitor_name == *name || monitor_name == format!("val_{name}"));
@@ -369,8 +364,9 @@ impl<'a> Run<'a> {
             metrics,
             optimizer,
             scheduler,
-            checkpoints: run_dir.join("checkpoints"),
-            run_dir,
+            // Set below, once a checkpoint to resume from is known to fit.
+            checkpoints: PathBuf::new(),
+            run_dir: PathBuf::new(),
             resolved_config: resolved,
             monitor,
             state: CheckpointState::new(&run.model.name, "", run.seed),
@@ -387,6 +383,19 @@ impl<'a> Run<'a> {
         if let Some(dir) = &resume_dir {
             engine.restore(dir)?;
         }
+        // Only now touch the file system: a refused resume leaves no new folder and the old
+        // run's config.yaml as it was.
+        let run_dir = match existing {
+            Some(folder) => folder,
+            None => {
+                let folder = run_dir::create(&run.output_dir, &config.run_name())?;
+                engine._lock = Some(RunLock::acquire(&folder)?);
+                folder
+            }
+        };
+        run_dir::write_atomic(&run_dir.join("config.yaml"), engine.resolved_config.as_bytes())?;
+        engine.checkpoints = run_dir.join("checkpoints");
+        engine.run_dir = run_dir;
         engine.state.data = Some(info);
         let mut columns: BTreeSet<String> = available;
         columns.insert("lr".into());
@@ -719,6 +728,12 @@ pub fn prepare_data(registry: &Registry, config: &Config) -> Result<RunData, Tra
 
 fn items_len(items: &PluginItems) -> usize {
     burn::data::dataset::Dataset::len(items)
+}
+
+/// The run folder a checkpoint folder belongs to (`<run>/checkpoints/step-N` → `<run>`), if it
+/// sits in one.
+fn run_folder_of(checkpoint_dir: &Path) -> Option<PathBuf> {
+    checkpoint_dir.parent().filter(|p| p.file_name().is_some_and(|n| n == "checkpoints")).and_then(Path::parent).map(Path::to_path_buf)
 }
 
 fn add_sum(sums: &mut BTreeMap<String, (f64, f64)>, name: &str, value: f64, items: f64) {

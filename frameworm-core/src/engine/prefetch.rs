@@ -58,8 +58,13 @@ impl Iterator for Prefetched {
             Err(_) => {
                 // The producer hung up: either the pass is over or it panicked.
                 self.receiver = None;
-                let panicked = self.handle.take().is_some_and(|handle| handle.join().is_err());
-                panicked.then(|| Err(DatasetError::new(std::io::Error::other("the data loading thread panicked"))))
+                let panic = self.handle.take().and_then(|handle| handle.join().err())?;
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                Some(Err(DatasetError::new(std::io::Error::other(format!("the data loading thread panicked: {message}")))))
             }
         }
     }

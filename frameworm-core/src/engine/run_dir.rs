@@ -12,7 +12,7 @@ use crate::hooks::Metrics;
 
 /// A run folder could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {action}: {source}")]
+#[error("{path}: {action}: {source}{}", super::checkpoint::io_hint(action))]
 pub struct RunDirError {
     /// The file or folder.
     pub path: PathBuf,
@@ -179,10 +179,17 @@ pub fn latest_with_checkpoint(output: &Path, name: &str) -> Option<PathBuf> {
 /// Writes `text` to `path` atomically (temporary file, flush, rename).
 pub fn write_atomic(path: &Path, text: &[u8]) -> Result<(), RunDirError> {
     let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
-    let mut file = File::create(&temporary).map_err(io(&temporary, "cannot create"))?;
-    file.write_all(text).map_err(io(&temporary, "cannot write"))?;
-    file.sync_all().map_err(io(&temporary, "cannot flush to disk"))?;
-    fs::rename(&temporary, path).map_err(io(path, "cannot rename into place"))
+    let mut file = File::create(&temporary).map_err(io(path, "cannot create"))?;
+    let written = file
+        .write_all(text)
+        .map_err(io(path, "cannot write"))
+        .and_then(|()| file.sync_all().map_err(io(path, "cannot flush to disk")))
+        .and_then(|()| fs::rename(&temporary, path).map_err(io(path, "cannot rename into place")));
+    if written.is_err() {
+        // Nothing half-written stays behind; the previous file, if any, is untouched.
+        let _ = fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// Appends rows to `metrics.csv` and `metrics.jsonl`.
