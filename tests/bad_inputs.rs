@@ -584,6 +584,11 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(path) = stack.pop() {
         let Ok(meta) = fs::symlink_metadata(&path) else { continue };
+        // `train.lock` holds the pid of the last `train` that locked the folder (a refused
+        // resume locks it too, to read the checkpoint safely): not run data.
+        if path.file_name().is_some_and(|name| name == "train.lock") {
+            continue;
+        }
         if meta.file_type().is_symlink() {
             all.insert(path.clone(), fs::read_link(&path).unwrap().into_os_string().into_encoded_bytes());
         } else if meta.is_dir() {
