@@ -206,6 +206,8 @@ struct Run<'a> {
     busy: Duration,
     /// Held until the run is dropped: no other `train` writes into `run_dir` meanwhile.
     _lock: Option<RunLock>,
+    /// Batches loaded ahead of the training and validation loops (`data.prefetch` for this device).
+    prefetch: usize,
 }
 
 /// Trains the model `config` describes. Callbacks named in the config are added to
@@ -352,6 +354,7 @@ impl<'a> Run<'a> {
             (mode, _) => mode.higher_is_better(&monitor_name),
         };
         let monitor = Some((monitor_name.clone(), higher_is_better));
+        let prefetch = run.data.prefetch_depth(crate::device::on_cpu(&device));
         let mut engine = Run {
             config,
             registry,
@@ -378,6 +381,7 @@ impl<'a> Run<'a> {
             samples: 0,
             busy: Duration::ZERO,
             _lock: lock,
+            prefetch,
         };
         engine.state.model_type = engine.model.type_name().to_string();
         if let Some(dir) = &resume_dir {
@@ -470,7 +474,7 @@ impl<'a> Run<'a> {
             let loader = data::epoch_loader(&self.train, batch_size, shuffle, first_batch, run.data.num_workers, &self.train_device);
             let mut batch_idx = first_batch;
             let mut paused = None;
-            for batch in prefetch::batches(&loader, run.data.prefetch_depth(crate::device::on_cpu(&self.device))) {
+            for batch in prefetch::batches(&loader, self.prefetch) {
                 let batch = batch.map_err(|error| TrainError::Data(error.to_string()))?;
                 self.train_step(&batch, batch_idx, batches)?;
                 batch_idx += 1;
@@ -615,7 +619,7 @@ impl<'a> Run<'a> {
         self.device.seed(mix(self.state.seed, VALIDATION_SALT ^ self.state.epoch as u64));
         let mut sums: BTreeMap<String, (f64, f64)> = BTreeMap::new();
         let mut scores = MetricScores::new(&self.metrics);
-        for (batch_idx, batch) in prefetch::batches(&loader, run.data.prefetch_depth(crate::device::on_cpu(&self.device))).enumerate() {
+        for (batch_idx, batch) in prefetch::batches(&loader, self.prefetch).enumerate() {
             let batch = batch.map_err(|error| TrainError::Data(error.to_string()))?;
             let items = batch.len() as f64;
             let output = {
