@@ -9,7 +9,7 @@
 //! Every case (model × batch × mode) runs in a child process (this executable, re-invoked with a
 //! hidden `--case model,batch,mode`), so each reports its own peak resident memory (`VmHWM`).
 //!
-//! - **frameworm**: `engine::train` on a [`Config`] built in memory — the `synthetic` dataset
+//! - **frameworm**: `frameworm_core::train` on a [`Config`] built in memory — the `synthetic` dataset
 //!   (1×28×28, 5 classes, exactly `warmup + steps + 1` batches, no validation split, shuffled),
 //!   the `default` trainer (or `gan` for dcgan), Adam, checkpoints off, the per-step
 //!   `metrics.jsonl` log on (into a temporary run folder), quiet progress. A hook on
@@ -32,10 +32,10 @@ use std::time::Instant;
 use burn::data::dataloader::batcher::Batcher;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
-use frameworm_core::component::parse_section;
+use frameworm_core::parse_section;
 use frameworm_core::config::Config;
-use frameworm_core::engine::data::SampleBatcher;
-use frameworm_core::engine::{self, TrainOptions};
+use frameworm_core::SampleBatcher;
+use frameworm_core::TrainOptions;
 use frameworm_core::{Batch, Dataset, FromConfig, Hook, Model, Registry, Sample};
 use frameworm_plugin_dcgan::Dcgan;
 use frameworm_plugin_ddpm::Ddpm;
@@ -378,8 +378,8 @@ fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize, with_s
             });
         }
     }
-    let options = TrainOptions { device: bench_device(), quiet: true, resume: None, interrupt: None };
-    let report = engine::train(&mut registry, &config, options).map_err(|e| e.to_string())?;
+    let options = TrainOptions { device: bench_device(), progress: None, resume: None, interrupt: None };
+    let report = frameworm_core::train(&mut registry, &config, options).map_err(|e| e.to_string())?;
 
     let stamps = std::mem::take(&mut *stamps.lock().expect("the timer lock is never poisoned"));
     if report.steps != total_steps as u64 || stamps.len() != total_steps {

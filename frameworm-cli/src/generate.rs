@@ -2,9 +2,7 @@
 //! with, then draw a PNG grid of samples or score metric plugins on the run's held-out split.
 
 use anyhow::{Context, Result};
-use frameworm_core::Registry;
-use frameworm_core::engine::evaluate::{self, Evaluation};
-use frameworm_core::images;
+use frameworm_core::{Evaluation, Registry};
 
 use crate::RegisterFn;
 use crate::args::{EvaluateArgs, SampleArgs};
@@ -21,10 +19,10 @@ pub fn sample(args: &SampleArgs, disabled: &[String], register: RegisterFn) -> R
     }
     let registry = registry(disabled, register)?;
     let device = args.device.open()?;
-    let trained = evaluate::load(&registry, &args.checkpoint, &device)?;
+    let trained = frameworm_core::load_trained(&registry, &args.checkpoint, &device)?;
     let seed = args.seed.unwrap_or(trained.state.seed);
-    let samples = evaluate::sample(&trained, args.n, seed, &device)?;
-    let layout = images::write_grid(&samples, &args.out, args.columns)?;
+    let samples = frameworm_core::sample(&trained, args.n, seed, &device)?;
+    let layout = frameworm_core::write_grid(&samples, &args.out, args.columns)?;
     let [n, c, h, w] = samples.dims();
     println!(
         "wrote {}: {n} samples ({}×{} grid of {c}×{h}×{w} images, {}×{} px) from model `{}` at step {} (seed {seed})",
@@ -46,7 +44,7 @@ pub fn evaluate(args: &EvaluateArgs, disabled: &[String], register: RegisterFn) 
     }
     let registry = registry(disabled, register)?;
     let device = args.device.open()?;
-    let trained = evaluate::load(&registry, &args.checkpoint, &device)?;
+    let trained = frameworm_core::load_trained(&registry, &args.checkpoint, &device)?;
     let names: Vec<String> = if args.metrics.is_empty() {
         trained.config.run.metrics.iter().map(|m| m.name.clone()).collect()
     } else {
@@ -55,8 +53,8 @@ pub fn evaluate(args: &EvaluateArgs, disabled: &[String], register: RegisterFn) 
     if names.is_empty() {
         anyhow::bail!("no metrics: pass --metrics NAME[,NAME…] (`frameworm plugins search '*'` lists them) or list them under `metrics:` in the run config");
     }
-    let metrics = evaluate::build_metrics(&registry, &trained.config, &names)?;
-    let evaluation = evaluate::evaluate(&registry, &trained, &metrics, args.n, args.seed, &device)?;
+    let metrics = frameworm_core::build_metrics(&registry, &trained.config, &names)?;
+    let evaluation = frameworm_core::evaluate(&registry, &trained, &metrics, args.n, args.seed, &device)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&evaluation)?);
     } else {

@@ -7,6 +7,7 @@ mod generate;
 mod info;
 mod pipeline;
 mod plot;
+mod progress;
 mod table;
 mod train;
 

@@ -5,14 +5,13 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use frameworm_core::burn::tensor::Device;
-use frameworm_core::engine::TrainOptions;
-use frameworm_core::{Kind, PipelineContext, Registry};
+use frameworm_core::{EngineHost, Kind, PipelineContext, Registry, TrainOptions};
 use serde_yaml::Value;
 
 use crate::RegisterFn;
 use crate::args::ConfigArgs;
 use crate::table;
-use crate::train::{interrupt_flag, load, registry};
+use crate::train::{console, interrupt_flag, load, registry};
 
 /// `frameworm pipeline run`.
 pub fn run(name: &str, path: &Path, overrides: &ConfigArgs, quiet: bool, device: Device, disabled: &[String], register: RegisterFn) -> Result<()> {
@@ -23,11 +22,12 @@ pub fn run(name: &str, path: &Path, overrides: &ConfigArgs, quiet: bool, device:
         _ => Value::Null,
     };
     let mut pipeline = registry.build_pipeline(name, &section).map_err(|error| match &config.run.pipeline {
-        Some(p) if p.name == name => anyhow::Error::new(config.component_error("pipeline", error)),
+        Some(p) if p.name == name => anyhow::Error::new(frameworm_core::locate_error(&config, "pipeline", error)),
         _ => anyhow::Error::new(error),
     })?;
-    let options = TrainOptions { device, quiet, resume: None, interrupt: Some(interrupt_flag()?) };
-    let mut ctx = PipelineContext { registry: &mut registry, config: &config, options };
+    let options = TrainOptions { device, progress: console(quiet), resume: None, interrupt: Some(interrupt_flag()?) };
+    let mut host = EngineHost::new(&mut registry, &config, options);
+    let mut ctx = PipelineContext { config: &config, host: &mut host };
     let report = pipeline.run(&mut ctx).with_context(|| format!("pipeline `{name}` failed"))?;
     for (index, stage) in report.stages.iter().enumerate() {
         println!("{}. {stage}", index + 1);

@@ -8,9 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
-use frameworm_core::config::{Config, Override};
-use frameworm_core::engine::{self, Outcome, Resume, TrainOptions};
-use frameworm_core::Registry;
+use frameworm_core::{Config, Outcome, Override, ProgressSink, Registry, Resume, TrainOptions};
 
 use crate::RegisterFn;
 use crate::args::{ConfigArgs, TrainArgs};
@@ -52,11 +50,16 @@ pub(crate) fn interrupt_flag() -> Result<Arc<AtomicBool>> {
     Ok(interrupt)
 }
 
+/// Where a run's progress goes: the console, or nowhere with `--quiet`.
+pub(crate) fn console(quiet: bool) -> Option<Arc<dyn ProgressSink>> {
+    (!quiet).then(|| Arc::new(crate::progress::Console::new()) as Arc<dyn ProgressSink>)
+}
+
 /// `frameworm config show`.
 pub fn config_show(path: &Path, overrides: &ConfigArgs, disabled: &[String], register: RegisterFn, json: bool) -> Result<()> {
     let config = load(path, overrides)?;
     let registry = registry(&config, disabled, register)?;
-    let resolved = config.resolved(&registry);
+    let resolved = frameworm_core::resolved_config(&config, &registry);
     if json {
         println!("{}", serde_json::to_string_pretty(&resolved)?);
     } else {
@@ -69,7 +72,7 @@ pub fn config_show(path: &Path, overrides: &ConfigArgs, disabled: &[String], reg
 pub fn config_validate(path: &Path, overrides: &ConfigArgs, disabled: &[String], register: RegisterFn) -> Result<()> {
     let config = load(path, overrides)?;
     let registry = registry(&config, disabled, register)?;
-    config.check(&registry)?;
+    frameworm_core::check_config(&config, &registry)?;
     let files: Vec<String> = config.layers.files().iter().map(|f| f.display().to_string()).collect();
     println!("{}: ok ({} → model `{}`, dataset `{}`)", path.display(), files.join(" → "), config.run.model.name, config.run.dataset.name);
     Ok(())
@@ -81,8 +84,8 @@ pub fn train(args: &TrainArgs, disabled: &[String], register: RegisterFn) -> Res
     let mut registry = registry(&config, disabled, register)?;
     let interrupt = interrupt_flag()?;
     let resume = args.resume.as_deref().map(|value| if value == "auto" { Resume::Auto } else { Resume::Path(value.into()) });
-    let options = TrainOptions { device: args.device.open()?, quiet: args.quiet, resume, interrupt: Some(interrupt) };
-    let report = engine::train(&mut registry, &config, options)?;
+    let options = TrainOptions { device: args.device.open()?, progress: console(args.quiet), resume, interrupt: Some(interrupt) };
+    let report = frameworm_core::train(&mut registry, &config, options)?;
 
     let folder = report.run_dir.display();
     if let Some(from) = &report.resumed_from {

@@ -1,7 +1,7 @@
 //! Image grids: a batch `[N, C, H, W]` with values in `[0, 1]` laid out as one PNG (the
 //! `image` crate), for `frameworm sample`, the `sample-grid` callback and pipeline reports.
 //! Small images are enlarged by a whole factor (nearest neighbour) so 8×8 digits stay visible;
-//! the file is written atomically.
+//! the file is written atomically. Layer 0: it uses only `fsio`.
 
 use std::io::Cursor;
 use std::path::Path;
@@ -9,7 +9,7 @@ use std::path::Path;
 use burn::tensor::Tensor;
 use image::{DynamicImage, GrayImage, ImageFormat, Luma, Rgb, RgbImage};
 
-use crate::engine::run_dir::{RunDirError, write_atomic};
+use crate::fsio::{FileError, write_atomic};
 
 /// Cells are enlarged until their longer side reaches this many pixels.
 const MIN_CELL: usize = 32;
@@ -29,7 +29,7 @@ pub enum GridError {
     Encode(String),
     /// Writing the file failed.
     #[error(transparent)]
-    Write(#[from] RunDirError),
+    Write(#[from] FileError),
 }
 
 /// How the grid is laid out.

@@ -1,45 +1,55 @@
-//! `frameworm-core`: the plugin contract (six traits), the component and hook registries, and
-//! the pieces a training run is made of. It depends on no plugin and no CLI code.
+//! `frameworm-core`: the plugin contract, the component and hook registries, the run plan and
+//! the training engine. It depends on no plugin and no CLI code.
 //!
-//! Data flows one way: config → [`Registry`] → model / dataset / trainer → engine → hooks.
+//! The crate is built in layers; each uses only those below it (ARCHITECTURE.md, enforced by
+//! `tests/layers.rs`), so data flows one way — config → registry → model / dataset / trainer →
+//! engine → hooks, checkpoints, logs:
+//!
+//! | layer | modules | what |
+//! |---|---|---|
+//! | L0 | `config`, `fsio`, `device`, `images` | YAML layers and sections, durable writes, backends, PNG grids |
+//! | L1 | `contract` | what plugins implement and receive: data units, the six kinds, hooks, errors, reports |
+//! | L2 | `registry`, `data` | constructors by kind and name; datasets, splits, loaders, prefetch |
+//! | L3 | `session` | the run plan: config checked and located once, components built once |
+//! | L4 | `engine` | the loop, checkpoints, run folder, optimizer, scoring, evaluation, progress events |
+//!
+//! Modules are private; what is public is re-exported here and in [`prelude`], which is all a
+//! plugin needs.
 
-pub mod batch;
-pub mod callback;
-pub mod component;
 pub mod config;
-pub mod dataset;
+mod contract;
+mod data;
 pub mod device;
-pub mod engine;
-pub mod error;
+mod engine;
+mod fsio;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod hooks;
-pub mod images;
-pub mod metric;
-pub mod model;
-pub mod pipeline;
-pub mod registry;
-pub mod sampler;
-pub mod scalar;
-pub mod trainer;
+mod images;
+pub mod prelude;
+mod registry;
+mod session;
 
-pub use batch::{Batch, DataInfo, Sample};
 pub use burn;
-pub use callback::Callback;
-pub use component::{ComponentConfig, FromConfig};
-pub use dataset::Dataset;
-pub use error::{ComponentError, RegistryError};
 pub use frameworm_manifest::{Hook, Kind, PluginOrigin};
-pub use hooks::{ModelView, HookContext, HookEvent, HookFailure, HookRegistry, HookResult, Metrics, StopRequest};
-pub use metric::{Metric, MetricInput, MetricSource};
-pub use model::{DynModel, LossOutput, Model};
-pub use pipeline::{Pipeline, PipelineContext, PipelineReport};
-pub use registry::{
-    ComponentMeta, Declared, PluginInfo, PluginRegistrar, Registrar, Registry, RegistrySummary,
+
+pub use config::{Config, ConfigError, Override};
+pub use contract::{
+    Batch, Best, Callback, CheckpointInfo, ComponentConfig, ComponentError, DataInfo, Dataset, DynModel, Evaluation, FireHooks,
+    FromConfig, HookContext, HookEvent, HookFailure, HookRegistry, HookResult, HostError, LossOutput, Metric, MetricInput, MetricSource,
+    Metrics, Model, ModelView, NamedMetric, Outcome, Pipeline, PipelineContext, PipelineHost, PipelineReport, RegistryError, RunHooks,
+    Sample, Sampler, Scalar, Score, StepContext, StepError, StepOutput, StopRequest, SubscriberInfo, TrainReport, Trainer, cannot_sample, check_section,
+    default_section, erase, parse_section, scalars, unsupported,
 };
-pub use sampler::Sampler;
-pub use scalar::Scalar;
-pub use trainer::{StepContext, StepOutput, Trainer};
+pub use data::{PluginItems, SampleBatcher, Subset};
+pub use engine::{
+    EngineHost, ProgressEvent, ProgressSink, Resume, TrainError, TrainOptions, Trained, build_metrics, data_info,
+    evaluate, load as load_trained, sample, train,
+};
+pub use engine::checkpoint::{CheckpointError, CheckpointState};
+pub use fsio::{FileError, write_atomic, write_synced};
+pub use images::{GridError, GridLayout, grid_image, write_grid};
+pub use registry::{ComponentMeta, Declared, PluginInfo, PluginRegistrar, Registrar, Registry, RegistrySummary};
+pub use session::{Monitor, PlanError, PlannedCallback, RunData, RunPlan, check as check_config, locate as locate_error, prepare_data, resolved as resolved_config};
 
 /// The framework version plugins declare requirements against (`dependencies.frameworm`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

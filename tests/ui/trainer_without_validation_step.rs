@@ -1,5 +1,5 @@
 // A trainer plugin that forgets `validation_step`.
-use frameworm_core::trainer::StepError;
+use frameworm_core::StepError;
 use frameworm_core::{Batch, StepContext, StepOutput, Trainer};
 
 pub struct MyTrainer;

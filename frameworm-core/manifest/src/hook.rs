@@ -5,62 +5,77 @@
 
 use std::fmt;
 
-/// A point in the training life cycle at which subscribers run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Hook {
-    /// Once, before the first epoch.
-    TrainBegin,
-    /// Once, after the last epoch (also after a stop request).
-    TrainEnd,
-    /// At the start of every epoch.
-    EpochBegin,
-    /// At the end of every epoch, with the epoch's metrics.
-    EpochEnd,
-    /// Before every training batch.
-    BatchBegin,
-    /// After every optimizer step, with the batch loss.
-    BatchEnd,
-    /// After the forward pass, before backward, with the loss.
-    BackwardBegin,
-    /// After backward, before the optimizer step.
-    BackwardEnd,
-    /// Just before the optimizer updates the parameters.
-    OptimizerStep,
-    /// Before a validation pass.
-    ValidationBegin,
-    /// After a validation pass, with the validation metrics.
-    ValidationEnd,
-    /// After a checkpoint is written, with its path.
-    CheckpointSave,
-    /// After a checkpoint is loaded, with what was restored.
-    CheckpointLoad,
-    /// After a model is exported, with the format.
-    ModelExport,
-    /// When training fails, with the error.
-    Error,
+/// The one table of hooks: every other hook list (the [`Hook`] enum here, and in
+/// `frameworm-core` the `HookEvent` enum, the `Callback` trait's methods and their dispatch) is
+/// generated from it. Calls `$m!` with one row per hook:
+/// `/// doc` `Variant(argument: Type)` (or `Variant` without one) `=> method_name, "when it fires";`.
+/// The argument types are resolved where `$m` expands (`frameworm-core` names its own).
+#[macro_export]
+macro_rules! for_each_hook {
+    ($m:ident) => {
+        $m! {
+            /// Once, before the first epoch.
+            TrainBegin => on_train_begin, "once, before the first epoch";
+            /// Once, after the last epoch (also after a stop request).
+            TrainEnd => on_train_end, "once, after the last epoch or a stop request";
+            /// At the start of every epoch.
+            EpochBegin => on_epoch_begin, "at the start of every epoch";
+            /// At the end of every epoch, with the epoch's metrics.
+            EpochEnd(metrics: Metrics) => on_epoch_end, "at the end of every epoch, after validation";
+            /// Before every training batch.
+            BatchBegin => on_batch_begin, "before the forward pass of every training batch";
+            /// After every optimizer step, with the batch loss.
+            BatchEnd(loss: Scalar) => on_batch_end, "after the optimizer step of every training batch";
+            /// After the forward pass, before backward, with the loss.
+            BackwardBegin(loss: Scalar) => on_backward_begin, "after the forward pass, before backward";
+            /// After backward, before the optimizer step.
+            BackwardEnd => on_backward_end, "after backward, before the optimizer step";
+            /// Just before the optimizer updates the parameters.
+            OptimizerStep => on_optimizer_step, "just before the optimizer updates parameters";
+            /// Before a validation pass.
+            ValidationBegin => on_validation_begin, "before each validation pass";
+            /// After a validation pass, with the validation metrics.
+            ValidationEnd(metrics: Metrics) => on_validation_end, "after each validation pass";
+            /// After a checkpoint is written, with its path.
+            CheckpointSave(path: Path) => on_checkpoint_save, "after a checkpoint is written";
+            /// After a checkpoint is loaded, with what was restored.
+            CheckpointLoad(checkpoint: CheckpointInfo) => on_checkpoint_load, "after a checkpoint is restored";
+            /// After a model is exported, with the format.
+            ModelExport(format: str) => on_model_export, "after a model is exported";
+            /// When training fails, with the error.
+            Error(error: str) => on_error, "when training fails, before the error is returned";
+        }
+    };
 }
 
-impl Hook {
-    /// Every hook, in the order of the reference table.
-    pub const ALL: [Hook; 15] = [
-        Hook::TrainBegin,
-        Hook::TrainEnd,
-        Hook::EpochBegin,
-        Hook::EpochEnd,
-        Hook::BatchBegin,
-        Hook::BatchEnd,
-        Hook::BackwardBegin,
-        Hook::BackwardEnd,
-        Hook::OptimizerStep,
-        Hook::ValidationBegin,
-        Hook::ValidationEnd,
-        Hook::CheckpointSave,
-        Hook::CheckpointLoad,
-        Hook::ModelExport,
-        Hook::Error,
-    ];
+macro_rules! define_hook {
+    ($( $(#[doc = $doc:literal])* $variant:ident $(($arg:ident : $ty:ty))? => $method:ident, $when:literal; )*) => {
+        /// A point in the training life cycle at which subscribers run.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Hook {
+            $( $(#[doc = $doc])* $variant, )*
+        }
 
+        impl Hook {
+            /// How many hooks there are.
+            pub const COUNT: usize = [$(stringify!($variant)),*].len();
+
+            /// Every hook, in the order of the reference table.
+            pub const ALL: [Hook; Hook::COUNT] = [$(Hook::$variant),*];
+
+            fn row(self) -> (&'static str, &'static str, &'static str) {
+                match self {
+                    $( Hook::$variant => (stringify!($method), concat!($(stringify!($arg))?), $when), )*
+                }
+            }
+        }
+    };
+}
+
+for_each_hook!(define_hook);
+
+impl Hook {
     /// The hook's name as written in plugin.yaml and method names (`on_epoch_end`).
     pub fn name(self) -> &'static str {
         self.row().0
@@ -74,26 +89,6 @@ impl Hook {
     /// When the engine fires it.
     pub fn when(self) -> &'static str {
         self.row().2
-    }
-
-    fn row(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Hook::TrainBegin => ("on_train_begin", "", "once, before the first epoch"),
-            Hook::TrainEnd => ("on_train_end", "", "once, after the last epoch or a stop request"),
-            Hook::EpochBegin => ("on_epoch_begin", "", "at the start of every epoch"),
-            Hook::EpochEnd => ("on_epoch_end", "metrics", "at the end of every epoch, after validation"),
-            Hook::BatchBegin => ("on_batch_begin", "", "before the forward pass of every training batch"),
-            Hook::BatchEnd => ("on_batch_end", "loss", "after the optimizer step of every training batch"),
-            Hook::BackwardBegin => ("on_backward_begin", "loss", "after the forward pass, before backward"),
-            Hook::BackwardEnd => ("on_backward_end", "", "after backward, before the optimizer step"),
-            Hook::OptimizerStep => ("on_optimizer_step", "", "just before the optimizer updates parameters"),
-            Hook::ValidationBegin => ("on_validation_begin", "", "before each validation pass"),
-            Hook::ValidationEnd => ("on_validation_end", "metrics", "after each validation pass"),
-            Hook::CheckpointSave => ("on_checkpoint_save", "path", "after a checkpoint is written"),
-            Hook::CheckpointLoad => ("on_checkpoint_load", "checkpoint", "after a checkpoint is restored"),
-            Hook::ModelExport => ("on_model_export", "format", "after a model is exported"),
-            Hook::Error => ("on_error", "error", "when training fails, before the error is returned"),
-        }
     }
 
     /// Parses a hook name (`on_epoch_end`).

@@ -91,3 +91,19 @@ fn read_hint(error: &std::io::Error) -> &'static str {
         _ => "",
     }
 }
+
+/// The dotted key a serde_path_to_error error points at, and its message. For an unknown field
+/// the key is the enclosing section (the field is named in the message).
+pub fn error_key_and_message<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> (String, String) {
+    let path = error.path().to_string();
+    let mut key = if path == "." { String::new() } else { path.replace('[', ".").replace(']', "") };
+    let message = error.into_inner().to_string();
+    if let Some(field) = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next())
+        && (key == field || key.ends_with(&format!(".{field}")))
+    {
+        key.truncate(key.len() - field.len());
+        key = key.trim_end_matches('.').to_string();
+    }
+    (key, message)
+}
+

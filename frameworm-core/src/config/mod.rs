@@ -1,6 +1,7 @@
 //! Run configs: YAML files with `_base_` inheritance and command-line overrides ([`layers`]),
 //! typed engine sections ([`sections`]), plugin component sections picked by `name`
-//! ([`component_ref`]), and errors that point at `file:line` ([`positions`]).
+//! ([`component_ref`]), and errors that point at `file:line` ([`positions`]). Layer 0: it knows
+//! nothing of the registry; `session` checks component sections against it.
 
 pub mod component_ref;
 pub mod error;
@@ -14,15 +15,13 @@ use frameworm_manifest::Kind;
 use serde_yaml::Value;
 
 pub use component_ref::ComponentRef;
-pub use error::ConfigError;
+pub use error::{ConfigError, error_key_and_message};
 pub use layers::{ConfigFiles, FileSystem, LayeredConfig, MemoryFiles, Override};
 pub use sections::{
     CheckpointConfig, DataConfig, MonitorMode, OptimizerConfig, OptimizerKind, PluginsConfig, RunConfig, SchedulerConfig,
     SchedulerKind, TrainingConfig,
 };
 
-use crate::error::{ComponentError, RegistryError};
-use crate::registry::Registry;
 
 /// A loaded run config: the merged tree with its provenance, and its typed form.
 #[derive(Debug, Clone)]
@@ -35,7 +34,7 @@ pub struct Config {
 
 impl Config {
     /// Loads `path` (with its `_base_` chain), applies `overrides`, and parses the engine's
-    /// sections. Component sections are checked by [`Config::check`], which needs the registry.
+    /// sections. Component sections are checked against the registry by `session`.
     pub fn load(path: &Path, overrides: &[Override]) -> Result<Config, ConfigError> {
         Config::from_layers(LayeredConfig::load(path, overrides)?)
     }
@@ -48,7 +47,7 @@ impl Config {
     /// Parses an already merged config.
     pub fn from_layers(layers: LayeredConfig) -> Result<Config, ConfigError> {
         let run: RunConfig = serde_path_to_error::deserialize(layers.value.clone()).map_err(|error| {
-            let (path, message) = crate::component::error_key_and_message(error);
+            let (path, message) = error::error_key_and_message(error);
             located(&layers, &path, &message)
         })?;
         let config = Config { layers, run };
@@ -92,30 +91,11 @@ impl Config {
         all
     }
 
-    /// Checks the config against `registry`: every named component exists and every component
-    /// section parses. Reports every problem, each with its `file:line`.
-    pub fn check(&self, registry: &Registry) -> Result<(), ConfigError> {
-        let mut problems = Vec::new();
-        for (path, kind, component) in self.components() {
-            if let Err(error) = registry.check_config(kind, &component.name, &component.section) {
-                problems.push(self.component_error(&path, error));
-            }
-        }
-        if problems.is_empty() { Ok(()) } else { Err(many(problems)) }
-    }
-
-    /// Turns a registry or component error about the component at `path` into a located one.
-    pub fn component_error(&self, path: &str, error: RegistryError) -> ConfigError {
-        match error {
-            RegistryError::Component(ComponentError::Config { section, key, message }) => {
-                located_in(&self.layers, &section, path, &key, &message)
-            }
-            RegistryError::Unknown { .. } | RegistryError::Disabled { .. } => ConfigError::Invalid {
-                location: self.layers.locate(&format!("{path}.name")),
-                message: error.to_string(),
-            },
-            other => ConfigError::Invalid { location: self.layers.locate(path), message: other.to_string() },
-        }
+    /// A located error at `key` inside the component section labelled `label` (`model.vae`)
+    /// that sits at config path `path` (`model`): unknown fields name the section and offer a
+    /// did-you-mean.
+    pub fn error_in_section(&self, label: &str, path: &str, key: &str, message: &str) -> ConfigError {
+        located_in(&self.layers, label, path, key, message)
     }
 
     /// A located error about the value at dotted `path`.
@@ -124,10 +104,11 @@ impl Config {
     }
 
     /// The merged config with every component's defaults filled in: what the run will use.
-    pub fn resolved(&self, registry: &Registry) -> Value {
+    /// `defaults` gives a component's default section by kind and name (the registry's).
+    pub fn resolved(&self, defaults: impl Fn(Kind, &str) -> Option<Value>) -> Value {
         let mut value = serde_yaml::to_value(&self.run).unwrap_or(Value::Null);
         for (path, kind, component) in self.components() {
-            let Ok(mut full) = registry.default_config(kind, &component.name) else { continue };
+            let Some(mut full) = defaults(kind, &component.name) else { continue };
             if !full.is_mapping() {
                 full = Value::Mapping(Default::default());
             }
@@ -183,7 +164,8 @@ impl Config {
     }
 }
 
-fn many(mut problems: Vec<ConfigError>) -> ConfigError {
+/// One error for `problems`: itself when there is one, else [`ConfigError::Many`].
+pub fn many(mut problems: Vec<ConfigError>) -> ConfigError {
     if problems.len() == 1 { problems.remove(0) } else { ConfigError::Many(problems) }
 }
 

@@ -12,7 +12,6 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use burn::optim::{ModuleOptimizer, OptimizerRecord};
@@ -21,10 +20,8 @@ use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::batch::DataInfo;
-use crate::hooks::Metrics;
-use crate::model::DynModel;
-use crate::trainer::Trainer;
+use crate::contract::{Best, DataInfo, DynModel, Metrics, Trainer};
+use crate::fsio::{FileError, io_hint, sync_dir, write_synced};
 
 const STATE_FILE: &str = "state.json";
 /// The model parameters (burnpack).
@@ -85,28 +82,14 @@ pub enum CheckpointError {
     },
 }
 
-/// What to do about a failed file operation: writes fail for want of space or permission.
-pub(crate) fn io_hint(action: &str) -> &'static str {
-    if action.starts_with("cannot read") {
-        ""
-    } else {
-        "; check that the folder is writable and its disk has free space, or set `output_dir` to another folder"
-    }
-}
-
 fn io<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> CheckpointError + 'a {
     move |source| CheckpointError::Io { path: path.to_path_buf(), action, source }
 }
 
-/// The best value so far of the monitored metric.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Best {
-    /// The metric.
-    pub metric: String,
-    /// Its best value.
-    pub value: f64,
-    /// The epoch (1-based) it was reached in.
-    pub epoch: usize,
+impl From<FileError> for CheckpointError {
+    fn from(error: FileError) -> Self {
+        CheckpointError::Io { path: error.path, action: error.action, source: error.source }
+    }
 }
 
 /// Everything but the tensors.
@@ -162,22 +145,6 @@ impl CheckpointState {
     }
 }
 
-/// Writes `bytes` to `path` and flushes them to disk (for files inside a checkpoint folder
-/// that is still being written, e.g. a trainer's own state).
-pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
-    let mut file = File::create(path).map_err(io(path, "cannot create"))?;
-    file.write_all(bytes).map_err(io(path, "cannot write"))?;
-    file.sync_all().map_err(io(path, "cannot flush to disk"))
-}
-
-fn sync_dir(dir: &Path) -> Result<(), CheckpointError> {
-    // Directory fsync makes renames durable; some file systems refuse it, which is harmless.
-    if let Ok(handle) = File::open(dir) {
-        let _ = handle.sync_all();
-    }
-    Ok(())
-}
-
 /// Writes a checkpoint folder `checkpoints/<name>` (`<name>-2`, … if that name is taken)
 /// atomically and returns its path; point the links at the folder name of that path.
 pub fn write(
@@ -219,7 +186,7 @@ pub fn write(
         let _ = fs::remove_dir_all(&temporary);
         return Err(io(&target, "cannot rename into place")(error));
     }
-    sync_dir(checkpoints)?;
+    sync_dir(checkpoints);
     Ok(target)
 }
 
@@ -262,7 +229,8 @@ fn fill(
     let state_path = temporary.join(STATE_FILE);
     let json = serde_json::to_vec_pretty(state).expect("checkpoint state serialises");
     write_synced(&state_path, &json)?;
-    sync_dir(temporary)
+    sync_dir(temporary);
+    Ok(())
 }
 
 /// Points `checkpoints/<link>` (`latest`, `best`) at checkpoint folder `name`, atomically.
@@ -278,7 +246,8 @@ pub fn set_link(checkpoints: &Path, link: &str, name: &str) -> Result<(), Checkp
         let _ = fs::remove_file(&temporary);
         return Err(io(&path, "cannot replace link")(error));
     }
-    sync_dir(checkpoints)
+    sync_dir(checkpoints);
+    Ok(())
 }
 
 /// The folder `checkpoints/<link>` points to, if any.
@@ -405,9 +374,7 @@ pub fn restore(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::batch::{Batch, DataInfo};
-    use crate::error::ComponentError;
-    use crate::model::{LossOutput, Model, erase};
+    use crate::contract::{Batch, ComponentError, LossOutput, Model, erase};
     use burn::module::Module;
     use burn::nn::{Linear, LinearConfig};
     use burn::optim::AdamConfig;

@@ -7,18 +7,15 @@ use std::path::{Path, PathBuf};
 use burn::tensor::{Device, Tensor};
 use serde_yaml::Value;
 
+use super::error::TrainError;
 use super::checkpoint::{self, CONFIG_FILE, CheckpointError, CheckpointState};
-use super::data::{self, Subset};
-use super::scoring::{self, MetricScores, NamedMetric};
-use super::{TrainError, mix, prepare_data};
-use crate::batch::DataInfo;
+use super::scoring::MetricScores;
+use super::seed::{EVALUATE_SALT, mix};
 use crate::config::Config;
-use crate::metric::MetricSource;
-use crate::model::DynModel;
+use crate::contract::{cannot_sample, DataInfo, DynModel, Evaluation, NamedMetric, Score, unsupported};
+use crate::data::{self, Subset};
 use crate::registry::Registry;
-
-/// Salt for the seed of evaluation samples.
-const EVALUATE_SALT: u64 = 0x4556_414C;
+use crate::session::{locate, prepare_data};
 
 /// A trained model loaded from a checkpoint.
 pub struct Trained {
@@ -55,7 +52,7 @@ pub fn load(registry: &Registry, path: &Path, device: &Device) -> Result<Trained
     let run = &config.run;
     let mut model = registry
         .build_model(&run.model.name, &run.model.section, &info, device)
-        .map_err(|error| config.component_error("model", error))?;
+        .map_err(|error| locate(&config, "model", error))?;
     if state.model_type != model.type_name() {
         return Err(CheckpointError::OtherModel {
             path: dir.clone(),
@@ -73,49 +70,13 @@ pub fn load(registry: &Registry, path: &Path, device: &Device) -> Result<Trained
     Ok(Trained { dir, config, state, model })
 }
 
-/// Why a model cannot sample, naming it.
-pub fn cannot_sample(trained: &Trained) -> String {
-    format!(
-        "model `{}` cannot sample: it does not implement the Sampler capability (generative models such as vae, dcgan and ddpm do)",
-        trained.config.run.model.name
-    )
-}
-
 /// Draws `count` images from `trained` with `seed` on `device`.
 pub fn sample(trained: &Trained, count: usize, seed: u64, device: &Device) -> Result<Tensor<4>, TrainError> {
     if !trained.model.can_sample() {
-        return Err(TrainError::Usage(cannot_sample(trained)));
+        return Err(TrainError::Usage(cannot_sample(&trained.config.run.model.name)));
     }
     device.seed(seed);
-    trained.model.sample(count, device).ok_or_else(|| TrainError::Usage(cannot_sample(trained)))
-}
-
-/// One metric's score.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Score {
-    /// The metric's name.
-    pub metric: String,
-    /// Its value.
-    pub value: f64,
-    /// What the real images were compared with.
-    pub source: MetricSource,
-    /// Whether larger is better.
-    pub higher_is_better: bool,
-}
-
-/// Scores of a checkpoint on held-out data.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Evaluation {
-    /// The checkpoint folder.
-    pub checkpoint: PathBuf,
-    /// The model's component name.
-    pub model: String,
-    /// Held-out items scored.
-    pub items: usize,
-    /// The seed samples were drawn with.
-    pub seed: u64,
-    /// One row per metric, in the order asked.
-    pub scores: Vec<Score>,
+    trained.model.sample(count, device).ok_or_else(|| TrainError::Usage(cannot_sample(&trained.config.run.model.name)))
 }
 
 /// Builds the metric plugins `names`, each with the settings the run config gives it (if it
@@ -152,7 +113,7 @@ pub fn evaluate(registry: &Registry, trained: &Trained, metrics: &[NamedMetric],
         let batch = batch.map_err(|error| TrainError::Data(error.to_string()))?;
         if !checked {
             for (name, metric) in metrics {
-                if let Some(problem) = scoring::unsupported(name, metric.source(), model, &run.model.name, &batch) {
+                if let Some(problem) = unsupported(name, metric.source(), model, &run.model.name, &batch) {
                     return Err(TrainError::Usage(problem));
                 }
             }

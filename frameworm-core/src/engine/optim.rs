@@ -14,7 +14,9 @@ use burn::optim::lr_scheduler::LrSchedulerConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, SgdConfig};
 
-use crate::config::{OptimizerConfig, OptimizerKind, SchedulerConfig, SchedulerKind};
+use super::error::TrainError;
+use crate::config::{Config, OptimizerConfig, OptimizerKind, SchedulerConfig, SchedulerKind};
+use crate::data;
 
 /// The optimizer `config` describes.
 pub fn build_optimizer(config: &OptimizerConfig) -> ModuleOptimizer {
@@ -47,6 +49,18 @@ pub fn build_optimizer(config: &OptimizerConfig) -> ModuleOptimizer {
             .with_gradient_clipping(clipping)
             .init(),
     }
+}
+
+/// The optimizer and the schedule of a run over `train_items` items: the schedule spans every
+/// step the run will take (`training.epochs` × batches, capped by `training.max_steps`).
+pub fn for_run(config: &Config, train_items: usize) -> Result<(ModuleOptimizer, ModuleLrScheduler), TrainError> {
+    let run = &config.run;
+    let batches = data::batches(train_items, run.data.batch_size);
+    let total_steps = (run.training.epochs * batches).max(1);
+    let total_steps = run.training.max_steps.map_or(total_steps, |max| total_steps.min(max as usize)).max(1);
+    let scheduler = build_scheduler(&run.scheduler, run.optimizer.lr, total_steps, batches)
+        .map_err(|message| config.error_at("scheduler", format!("scheduler: {message}")))?;
+    Ok((build_optimizer(&run.optimizer), scheduler))
 }
 
 /// The schedule `config` describes for a run of `total_steps` steps with `steps_per_epoch`

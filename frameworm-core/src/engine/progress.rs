@@ -1,88 +1,76 @@
-//! What a run shows while it trains: an indicatif bar (epoch, step, loss, samples/s) on a
-//! terminal, one line per epoch otherwise, nothing with `--quiet`.
+//! What a run reports while it trains, as events: the engine says what happened
+//! ([`ProgressEvent`]) to a [`ProgressSink`] it is given, and the caller draws it (the CLI's
+//! progress bar and epoch lines, a library user's own callback). The core prints nothing.
 
-use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::contract::Metrics;
 
-use crate::hooks::Metrics;
-
-/// The run's console output.
-pub struct Progress {
-    quiet: bool,
-    interactive: bool,
-    epochs: usize,
-    bar: Option<ProgressBar>,
+/// Something the run reports.
+#[derive(Debug, Clone, Copy)]
+pub enum ProgressEvent<'a> {
+    /// Epoch `epoch` (0-based) of `epochs` starts: `batches` batches, `done` of them already
+    /// behind it (a mid-epoch resume).
+    EpochStarted {
+        /// The epoch (0-based).
+        epoch: usize,
+        /// Epochs configured.
+        epochs: usize,
+        /// Batches in the epoch.
+        batches: usize,
+        /// Batches already done.
+        done: usize,
+    },
+    /// A training step ended.
+    Step {
+        /// The global step count after it.
+        step: u64,
+        /// Its loss.
+        loss: f64,
+        /// Its throughput.
+        samples_per_second: f64,
+    },
+    /// An epoch ended, validation included.
+    EpochFinished {
+        /// The epoch (0-based).
+        epoch: usize,
+        /// Epochs configured.
+        epochs: usize,
+        /// Its metrics.
+        metrics: &'a Metrics,
+        /// Its wall time.
+        elapsed: Duration,
+        /// Its training throughput.
+        samples_per_second: f64,
+    },
+    /// A remark for the user (a seed that differs from the config's, unused callback state).
+    Note(&'a str),
+    /// The epoch stops early (an error, an interrupt, `max_steps`): drop any bar.
+    Abandoned,
 }
+
+/// Receives a run's progress events (from the training thread).
+pub trait ProgressSink: Send + Sync {
+    /// One event.
+    fn event(&self, event: &ProgressEvent<'_>);
+}
+
+/// Reports to an optional sink.
+#[derive(Clone, Default)]
+pub(crate) struct Progress(Option<std::sync::Arc<dyn ProgressSink>>);
 
 impl Progress {
-    /// Output for a run of `epochs` epochs.
-    pub fn new(quiet: bool, epochs: usize) -> Progress {
-        Progress { quiet, interactive: !quiet && std::io::stderr().is_terminal(), epochs, bar: None }
+    pub(crate) fn new(sink: Option<std::sync::Arc<dyn ProgressSink>>) -> Self {
+        Progress(sink)
     }
 
-    /// Starts epoch `epoch` (0-based) of `batches` batches, `done` of them already behind.
-    pub fn start_epoch(&mut self, epoch: usize, batches: usize, done: usize) {
-        if !self.interactive {
-            return;
-        }
-        let bar = ProgressBar::with_draw_target(Some(batches as u64), ProgressDrawTarget::stderr_with_hz(8));
-        bar.set_style(
-            ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
-                .expect("the template is valid")
-                .progress_chars("=> "),
-        );
-        bar.set_prefix(format!("{}/{}", epoch + 1, self.epochs));
-        bar.set_position(done as u64);
-        self.bar = Some(bar);
-    }
-
-    /// After a step.
-    pub fn step(&self, step: u64, loss: f64, samples_per_second: f64) {
-        if let Some(bar) = &self.bar {
-            bar.set_message(format!("step {step} loss {loss:.4} {samples_per_second:.0} samples/s"));
-            bar.inc(1);
+    pub(crate) fn send(&self, event: ProgressEvent<'_>) {
+        if let Some(sink) = &self.0 {
+            sink.event(&event);
         }
     }
 
-    /// After an epoch: a summary line.
-    pub fn finish_epoch(&mut self, epoch: usize, metrics: &Metrics, elapsed: Duration, samples_per_second: f64) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-        if self.quiet {
-            return;
-        }
-        let shown: Vec<String> = metrics.iter().map(|(name, value)| format!("{name} {}", format_value(*value))).collect();
-        eprintln!(
-            "epoch {}/{}: {} ({:.1} s, {samples_per_second:.0} samples/s)",
-            epoch + 1,
-            self.epochs,
-            shown.join(", "),
-            elapsed.as_secs_f64()
-        );
+    pub(crate) fn note(&self, text: &str) {
+        self.send(ProgressEvent::Note(text));
     }
-
-    /// A line of text, above the bar.
-    pub fn note(&self, text: &str) {
-        if self.quiet {
-            return;
-        }
-        match &self.bar {
-            Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
-        }
-    }
-
-    /// Removes the bar (on errors and interruptions).
-    pub fn abandon(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.abandon();
-        }
-    }
-}
-
-fn format_value(value: f64) -> String {
-    if value != 0.0 && (value.abs() < 1e-3 || value.abs() >= 1e5) { format!("{value:.3e}") } else { format!("{value:.4}") }
 }

@@ -8,23 +8,11 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::hooks::Metrics;
+use crate::contract::Metrics;
+use crate::fsio::{FileError, io, write_atomic};
 
 /// A run folder could not be written.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {action}: {source}{}", super::checkpoint::io_hint(action))]
-pub struct RunDirError {
-    /// The file or folder.
-    pub path: PathBuf,
-    /// What was being done.
-    pub action: &'static str,
-    /// Why it failed.
-    pub source: std::io::Error,
-}
-
-fn io<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> RunDirError + 'a {
-    move |source| RunDirError { path: path.to_path_buf(), action, source }
-}
+pub type RunDirError = FileError;
 
 /// The lock file in a run folder; it holds the pid of the process that locked it last.
 pub const LOCK_FILE: &str = "train.lock";
@@ -57,6 +45,7 @@ pub enum LockError {
 #[derive(Debug)]
 pub struct RunLock {
     file: File,
+    #[cfg_attr(not(test), allow(dead_code))]
     path: PathBuf,
 }
 
@@ -86,7 +75,8 @@ impl RunLock {
         Ok(RunLock { file, path })
     }
 
-    /// The lock file.
+    /// The lock file (tests read the pid in it).
+    #[cfg(test)]
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -174,22 +164,6 @@ pub fn latest_with_checkpoint(output: &Path, name: &str) -> Option<PathBuf> {
     // Folder names end in a sortable timestamp; modification time breaks ties.
     candidates.sort_by_key(|path| (path.file_name().map(|n| n.to_os_string()), fs::metadata(path).and_then(|m| m.modified()).ok()));
     candidates.pop()
-}
-
-/// Writes `text` to `path` atomically (temporary file, flush, rename).
-pub fn write_atomic(path: &Path, text: &[u8]) -> Result<(), RunDirError> {
-    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
-    let mut file = File::create(&temporary).map_err(io(path, "cannot create"))?;
-    let written = file
-        .write_all(text)
-        .map_err(io(path, "cannot write"))
-        .and_then(|()| file.sync_all().map_err(io(path, "cannot flush to disk")))
-        .and_then(|()| fs::rename(&temporary, path).map_err(io(path, "cannot rename into place")));
-    if written.is_err() {
-        // Nothing half-written stays behind; the previous file, if any, is untouched.
-        let _ = fs::remove_file(&temporary);
-    }
-    written
 }
 
 /// Appends rows to `metrics.csv` and `metrics.jsonl`.

@@ -8,25 +8,7 @@ use std::collections::BTreeMap;
 
 use burn::tensor::{Device, Tensor};
 
-use crate::batch::Batch;
-use crate::error::ComponentError;
-use crate::hooks::Metrics;
-use crate::metric::{Metric, MetricInput, MetricSource};
-use crate::model::DynModel;
-
-/// A named metric plugin, as the config lists it.
-pub type NamedMetric = (String, Box<dyn Metric>);
-
-/// Why `metric` cannot score `model`, if it cannot: checked before any work starts.
-pub fn unsupported(metric: &str, source: MetricSource, model: &dyn DynModel, model_name: &str, probe: &Batch) -> Option<String> {
-    let missing = match source {
-        MetricSource::Reconstructions => model.reconstruction(probe.images.clone()).is_none().then_some("makes no reconstructions"),
-        MetricSource::Predictions if probe.labels.is_none() => return Some(format!("metric `{metric}` compares class predictions with labels, and the data has no labels")),
-        MetricSource::Predictions => model.predictions(probe.images.clone()).is_none().then_some("makes no class predictions"),
-        MetricSource::Samples => (!model.can_sample()).then_some("cannot sample"),
-    }?;
-    Some(format!("metric `{metric}` scores the model's {}, and model `{model_name}` {missing}", source.name()))
-}
+use crate::contract::{Batch, ComponentError, DynModel, MetricInput, MetricSource, Metrics, NamedMetric};
 
 /// Accumulates metric scores over the batches of one pass.
 pub struct MetricScores<'m> {

@@ -537,18 +537,18 @@ mod tests {
         let path = std::env::var("DCGAN_MODEL").expect("set DCGAN_MODEL to a model.bpk");
         let out = std::env::var("DCGAN_GRID").unwrap_or_else(|_| "dcgan-samples.png".into());
         let device = Device::default();
-        let mut model = frameworm_core::model::erase(Dcgan::new(&DcganConfig::default(), &info(1, 8, 8), &device).unwrap());
+        let mut model = frameworm_core::erase(Dcgan::new(&DcganConfig::default(), &info(1, 8, 8), &device).unwrap());
         model.load(std::path::Path::new(&path)).unwrap();
         device.seed(0);
         let samples = model.sample(64, &device).unwrap();
-        frameworm_core::images::write_grid(&samples, std::path::Path::new(&out), None).unwrap();
+        frameworm_core::write_grid(&samples, std::path::Path::new(&out), None).unwrap();
     }
 
     #[test]
     fn config_defaults_and_unknown_keys() {
         let parse = |text: &str| {
             let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::component::parse_section::<DcganConfig>("model.dcgan", &value)
+            frameworm_core::parse_section::<DcganConfig>("model.dcgan", &value)
         };
         assert_eq!(parse("").unwrap(), DcganConfig::default());
         assert_eq!(

@@ -815,7 +815,7 @@ mod tests {
     fn config_defaults_and_unknown_keys() {
         let parse = |text: &str| {
             let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::component::parse_section::<DdpmConfig>("model.ddpm", &value)
+            frameworm_core::parse_section::<DdpmConfig>("model.ddpm", &value)
         };
         assert_eq!(parse("").unwrap(), DdpmConfig::default());
         let config = parse("schedule: cosine\ntimesteps: 200\nvariance: beta\nimage_size: 16").unwrap();

@@ -3,10 +3,10 @@
 //! `on_backward_end` and `on_optimizer_step` at their places; the engine fires the rest.
 
 use burn::optim::GradientsParams;
-use frameworm_core::trainer::StepError;
+use frameworm_core::StepError;
 use frameworm_core::{
     Batch, ComponentError, FromConfig, HookEvent, PluginRegistrar, RegistryError, StepContext, StepOutput, Trainer,
-    model::scalars,
+    scalars,
 };
 use serde::{Deserialize, Serialize};
 

@@ -8,7 +8,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use frameworm_core::config::{Config, LayeredConfig};
-use frameworm_core::engine::{self, Outcome, TrainOptions};
+use frameworm_core::{Outcome, TrainOptions};
 use frameworm_core::{
     Batch, ComponentError, DataInfo, Dataset, Declared, FromConfig, Hook, HookEvent, LossOutput, Model, PluginInfo, PluginOrigin,
     Registrar, Registry, RegistryError, Sample,
@@ -116,8 +116,8 @@ fn two_epochs_of_three_batches_fire_every_hook_in_order() {
     let layers = LayeredConfig::from_value("test.yaml".as_ref(), serde_yaml::from_str(&yaml).unwrap());
     let config = Config::from_layers(layers).unwrap();
     let mut registry = Registry::build(register, &[]).unwrap();
-    let options = TrainOptions { device: Device::default(), quiet: true, resume: None, interrupt: None };
-    let report = engine::train(&mut registry, &config, options).unwrap();
+    let options = TrainOptions { device: Device::default(), progress: None, resume: None, interrupt: None };
+    let report = frameworm_core::train(&mut registry, &config, options).unwrap();
     assert_eq!(report.outcome, Outcome::Completed);
     assert_eq!(report.steps, 6);
 

@@ -189,7 +189,7 @@ mod tests {
 
     fn config(yaml: &str) -> Result<DigitsConfig, String> {
         let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
-        frameworm_core::component::parse_section("dataset.digits", &value).map_err(|error| error.to_string())
+        frameworm_core::parse_section("dataset.digits", &value).map_err(|error| error.to_string())
     }
 
     #[test]

@@ -374,7 +374,7 @@ mod tests {
     fn config_defaults_and_validation() {
         let parse = |text: &str| {
             let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::component::parse_section::<EarlyStoppingConfig>("callbacks.early-stopping", &value)
+            frameworm_core::parse_section::<EarlyStoppingConfig>("callbacks.early-stopping", &value)
         };
         let defaults = parse("").unwrap();
         assert_eq!(defaults, EarlyStoppingConfig { monitor: "val_loss".into(), patience: 5, min_delta: 0.0, mode: Mode::Auto });

@@ -34,8 +34,8 @@ use std::path::Path;
 
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Bytes, Tensor};
-use frameworm_core::engine::checkpoint::write_synced;
-use frameworm_core::trainer::StepError;
+use frameworm_core::write_synced;
+use frameworm_core::StepError;
 use frameworm_core::{
     Batch, ComponentError, DynModel, FromConfig, HookEvent, PluginRegistrar, RegistryError, Scalar, StepContext, StepOutput,
     Trainer,
@@ -307,7 +307,7 @@ mod tests {
             device.seed(seed);
             let model = Dcgan::new(&small(), &digits(), device).unwrap();
             Harness {
-                model: frameworm_core::model::erase(model),
+                model: frameworm_core::erase(model),
                 optimizer: AdamConfig::new().with_beta_1(0.5).init(),
                 hooks: HookRegistry::new(),
                 hook_context: HookContext::default(),
@@ -543,7 +543,7 @@ mod tests {
     fn another_model_is_a_clear_error() {
         let _rng = rng_lock();
         let device = Device::default().autodiff();
-        let mut model = frameworm_core::model::erase(NotAGan::new(&(), &digits(), &device).unwrap());
+        let mut model = frameworm_core::erase(NotAGan::new(&(), &digits(), &device).unwrap());
         let mut optimizer = AdamConfig::new().init();
         let (mut hooks, mut hook_context) = (HookRegistry::new(), HookContext::default());
         let mut step = StepContext { model: &mut *model, optimizer: &mut optimizer, lr: 1e-3, last_batch: false, hooks: &mut hooks, hook_context: &mut hook_context };
@@ -572,7 +572,7 @@ mod tests {
         assert_eq!(message, "trainer.gan.discriminator_steps: must be at least 1");
         let parse = |text: &str| {
             let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::component::parse_section::<GanTrainerConfig>("trainer.gan", &value)
+            frameworm_core::parse_section::<GanTrainerConfig>("trainer.gan", &value)
         };
         assert_eq!(parse("discriminator_steps: 2").unwrap(), GanTrainerConfig { discriminator_steps: 2, ..GanTrainerConfig::default() });
         let message = parse("d_lr: 1.0").unwrap_err().to_string();

@@ -241,7 +241,7 @@ mod tests {
 
     fn parse(yaml: &str) -> Result<ImageFolderConfig, String> {
         let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
-        frameworm_core::component::parse_section("dataset.image-folder", &value).map_err(|error| error.to_string())
+        frameworm_core::parse_section("dataset.image-folder", &value).map_err(|error| error.to_string())
     }
 
     #[test]

@@ -461,7 +461,7 @@ mod tests {
     fn config_defaults_and_validation() {
         let parse = |text: &str| {
             let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::component::parse_section::<MetricsLoggerConfig>("callbacks.metrics-logger", &value)
+            frameworm_core::parse_section::<MetricsLoggerConfig>("callbacks.metrics-logger", &value)
         };
         assert_eq!(parse("").unwrap(), MetricsLoggerConfig { dir: None, log_every: 50 });
         assert_eq!(parse("dir: /tmp/x\nlog_every: 0").unwrap(), MetricsLoggerConfig { dir: Some("/tmp/x".into()), log_every: 0 });

@@ -273,7 +273,7 @@ mod tests {
 
     fn parse(yaml: &str) -> Result<MnistIdxConfig, String> {
         let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
-        frameworm_core::component::parse_section("dataset.mnist-idx", &value).map_err(|error| error.to_string())
+        frameworm_core::parse_section("dataset.mnist-idx", &value).map_err(|error| error.to_string())
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use frameworm_core::images::write_grid;
+use frameworm_core::write_grid;
 use frameworm_core::{Callback, ComponentError, FromConfig, HookContext, HookResult, Metrics, PluginRegistrar, RegistryError};
 use serde::{Deserialize, Serialize};
 

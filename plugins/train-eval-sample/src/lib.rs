@@ -6,10 +6,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use frameworm_core::engine::evaluate::{self, Evaluation};
-use frameworm_core::engine::run_dir::write_atomic;
-use frameworm_core::engine::{self, Outcome, TrainReport};
-use frameworm_core::images::write_grid;
+use frameworm_core::{Evaluation, HostError, cannot_sample, Outcome, TrainReport, write_atomic, write_grid};
 use frameworm_core::{ComponentError, FromConfig, Pipeline, PipelineContext, PipelineReport, PluginRegistrar, RegistryError};
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +58,7 @@ impl FromConfig for TrainEvalSample {
     }
 }
 
-fn failed(stage: &str) -> impl Fn(frameworm_core::engine::TrainError) -> ComponentError + '_ {
+fn failed(stage: &str) -> impl Fn(HostError) -> ComponentError + '_ {
     move |error| ComponentError::Invalid(format!("{stage}: {error}"))
 }
 
@@ -69,9 +66,8 @@ impl Pipeline for TrainEvalSample {
     fn run(&mut self, ctx: &mut PipelineContext<'_>) -> Result<PipelineReport, ComponentError> {
         let mut report = PipelineReport::default();
         let config = ctx.config;
-        let device = ctx.options.device.clone();
 
-        let trained = engine::train(ctx.registry, config, ctx.options.clone()).map_err(failed("train"))?;
+        let trained = ctx.host.train().map_err(failed("train"))?;
         if trained.outcome == Outcome::Interrupted {
             return Err(ComponentError::Invalid(format!(
                 "train: interrupted at step {}; resume with `frameworm train --config {} --resume {}`, then run the pipeline again",
@@ -83,15 +79,13 @@ impl Pipeline for TrainEvalSample {
         report.stages.push(format!("train: {} epochs, {} steps in {:.1} s ({:.0} samples/s)", trained.epochs, trained.steps, trained.seconds, trained.samples_per_second));
 
         let checkpoint = self.pick_checkpoint(&trained)?;
-        let model = evaluate::load(ctx.registry, &checkpoint, &device).map_err(failed("load"))?;
 
         let names = self.config.metrics.clone().unwrap_or_else(|| config.run.metrics.iter().map(|m| m.name.clone()).collect());
         let evaluation = if names.is_empty() {
             report.stages.push("evaluate: no metrics configured (set `pipeline.metrics` or `metrics:`)".into());
             None
         } else {
-            let metrics = evaluate::build_metrics(ctx.registry, config, &names).map_err(failed("evaluate"))?;
-            let evaluation = evaluate::evaluate(ctx.registry, &model, &metrics, self.config.n, None, &device).map_err(failed("evaluate"))?;
+            let evaluation = ctx.host.evaluate(&checkpoint, &names, self.config.n).map_err(failed("evaluate"))?;
             let shown: Vec<String> = evaluation.scores.iter().map(|s| format!("{} {:.4}", s.metric, s.value)).collect();
             report.stages.push(format!("evaluate ({} held-out items): {}", evaluation.items, shown.join(", ")));
             Some(evaluation)
@@ -100,16 +94,15 @@ impl Pipeline for TrainEvalSample {
         let grid = if self.config.samples == 0 {
             report.stages.push("sample: skipped (samples: 0)".into());
             None
-        } else if !model.model.can_sample() {
-            report.stages.push(format!("sample: skipped ({})", evaluate::cannot_sample(&model)));
-            None
-        } else {
-            let images = evaluate::sample(&model, self.config.samples, self.config.seed, &device).map_err(failed("sample"))?;
+        } else if let Some(images) = ctx.host.sample(&checkpoint, self.config.samples, self.config.seed).map_err(failed("sample"))? {
             let path = trained.run_dir.join("samples.png");
             write_grid(&images, &path, None).map_err(|error| ComponentError::Invalid(format!("sample: {}: {error}", path.display())))?;
             report.stages.push(format!("sample: {} images → {}", self.config.samples, path.display()));
             report.outputs.push(path.clone());
             Some(path)
+        } else {
+            report.stages.push(format!("sample: skipped ({})", cannot_sample(&config.run.model.name)));
+            None
         };
 
         let markdown = render_report(config.run_name().as_str(), &trained, &checkpoint, evaluation.as_ref(), grid.as_deref());
@@ -187,7 +180,7 @@ pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
 mod tests {
     use super::*;
     use frameworm_core::MetricSource;
-    use frameworm_core::engine::evaluate::Score;
+    use frameworm_core::Score;
 
     fn trained(run_dir: &Path) -> TrainReport {
         TrainReport {

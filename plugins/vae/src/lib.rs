@@ -421,7 +421,7 @@ mod tests {
     fn config_defaults_and_unknown_keys() {
         let parse = |text: &str| {
             let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::component::parse_section::<VaeConfig>("model.vae", &value)
+            frameworm_core::parse_section::<VaeConfig>("model.vae", &value)
         };
         assert_eq!(parse("").unwrap(), VaeConfig { latent_dim: 16, channels: vec![32, 64], beta: 1.0 });
         assert_eq!(parse("latent_dim: 8\nbeta: 4.0").unwrap(), VaeConfig { latent_dim: 8, channels: vec![32, 64], beta: 4.0 });

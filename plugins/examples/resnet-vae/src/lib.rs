@@ -530,7 +530,7 @@ mod tests {
     fn config_defaults_and_unknown_keys() {
         let parse = |text: &str| {
             let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::component::parse_section::<ResnetVaeConfig>(SECTION, &value)
+            frameworm_core::parse_section::<ResnetVaeConfig>(SECTION, &value)
         };
         assert_eq!(parse("").unwrap(), ResnetVaeConfig { latent_dim: 128, hidden_channels: 128, kl_weight: 0.001 });
         assert_eq!(

@@ -8,11 +8,11 @@ use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 
-use crate::batch::{Batch, DataInfo};
-use crate::component::ComponentConfig;
-use crate::error::ComponentError;
-use crate::sampler::Sampler;
-use crate::scalar::Scalar;
+use super::batch::{Batch, DataInfo};
+use super::component::ComponentConfig;
+use super::error::ComponentError;
+use super::sampler::Sampler;
+use super::scalar::Scalar;
 
 /// What `compute_loss` returns: the loss to minimise and named scalar metrics (the seed's
 /// "dict with a `loss` key"), kept as tensors so reading them is the caller's choice.

@@ -1,18 +1,12 @@
-//! Feeding batches: a plugin [`Dataset`] seen as burn's `Dataset`, a deterministic train /
-//! validation split, a per-epoch shuffle, and burn's `DataLoader` (optionally multi-threaded)
-//! stacking [`Sample`]s into [`Batch`]es on the training device.
+//! A plugin [`Dataset`] seen as burn's `Dataset` (every item checked against the declared
+//! shape), and the deterministic train / validation split of its items.
 
 use std::sync::Arc;
 
-use burn::data::dataloader::batcher::Batcher;
-use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::data::dataset::transform::SelectionDataset;
 use burn::data::dataset::{Dataset as BurnDataset, DatasetError};
-use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::batch::{Batch, DataInfo, Sample};
-use crate::dataset::Dataset;
-use crate::error::ComponentError;
+use crate::contract::{ComponentError, DataInfo, Dataset, Sample};
 
 /// A plugin dataset as burn's `Dataset`, checking every item against the declared shape.
 pub struct PluginItems {
@@ -88,52 +82,3 @@ pub fn whole(items: PluginItems) -> Subset {
     SelectionDataset::new_select_all(items)
 }
 
-/// Stacks samples into a [`Batch`]: images `[N, C, H, W]`, labels when every item has one.
-#[derive(Debug, Clone)]
-pub struct SampleBatcher;
-
-impl Batcher<Sample, Batch> for SampleBatcher {
-    fn batch(&self, items: Vec<Sample>, device: &Device) -> Batch {
-        let [c, h, w] = items.first().map_or([0, 0, 0], |s| s.shape);
-        let n = items.len();
-        let mut pixels = Vec::with_capacity(n * c * h * w);
-        for item in &items {
-            pixels.extend_from_slice(&item.pixels);
-        }
-        let images = Tensor::<4>::from_data(TensorData::new(pixels, [n, c, h, w]), device);
-        let labels = items
-            .iter()
-            .map(|s| s.label.map(|l| l as i64))
-            .collect::<Option<Vec<i64>>>()
-            .map(|labels| Tensor::<1, Int>::from_data(TensorData::new(labels, [n]), device));
-        Batch { images, labels }
-    }
-}
-
-/// The loader of one epoch: `subset` reshuffled from `shuffle_seed` (if any), its first
-/// `skip_batches` batches skipped (resuming mid-epoch).
-pub fn epoch_loader(
-    subset: &Subset,
-    batch_size: usize,
-    shuffle_seed: Option<u64>,
-    skip_batches: usize,
-    num_workers: usize,
-    device: &Device,
-) -> Arc<dyn DataLoader<Batch>> {
-    let mut order: Subset = SelectionDataset::from_indices_unchecked(subset.wrapped.clone(), subset.indices.clone());
-    if let Some(seed) = shuffle_seed {
-        order.shuffle(seed);
-    }
-    let skip = (skip_batches * batch_size).min(order.indices.len());
-    let order = order.slice(skip, order.indices.len());
-    DataLoaderBuilder::new(SampleBatcher)
-        .batch_size(batch_size)
-        .num_workers(num_workers)
-        .set_device(device.clone())
-        .build(order)
-}
-
-/// Batches per epoch for `items` items.
-pub fn batches(items: usize, batch_size: usize) -> usize {
-    items.div_ceil(batch_size)
-}

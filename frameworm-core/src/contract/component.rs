@@ -3,7 +3,8 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::ComponentError;
+use super::error::ComponentError;
+use crate::config::error_key_and_message;
 
 
 /// A component's config section: deserialised from YAML (deny unknown fields to get
@@ -50,21 +51,6 @@ pub fn parse_section<C: ComponentConfig>(section: &str, value: &serde_yaml::Valu
             message: frameworm_manifest::suggest::enrich_serde_message(&message),
         }
     })
-}
-
-/// The dotted key a serde_path_to_error error points at, and its message. For an unknown field
-/// the key is the enclosing section (the field is named in the message).
-pub(crate) fn error_key_and_message<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> (String, String) {
-    let path = error.path().to_string();
-    let mut key = if path == "." { String::new() } else { path.replace('[', ".").replace(']', "") };
-    let message = error.into_inner().to_string();
-    if let Some(field) = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next())
-        && (key == field || key.ends_with(&format!(".{field}")))
-    {
-        key.truncate(key.len() - field.len());
-        key = key.trim_end_matches('.').to_string();
-    }
-    (key, message)
 }
 
 /// Checks that `value` deserialises into `C`, without building anything (`config validate`).

@@ -4,11 +4,13 @@ use std::path::Path;
 
 use burn::optim::ModuleOptimizer;
 
-use crate::batch::Batch;
-use crate::error::ComponentError;
-use crate::hooks::{HookContext, HookEvent, HookFailure, HookRegistry};
-use crate::model::DynModel;
-use crate::scalar::Scalar;
+use super::batch::Batch;
+use super::error::ComponentError;
+use super::callback::HookEvent;
+use super::event::{HookContext, HookFailure};
+use super::subscribers::FireHooks;
+use super::model::DynModel;
+use super::scalar::Scalar;
 
 /// What a step hands a trainer: the model, its optimizer, the learning rate and the hooks to
 /// fire around backward and the optimizer step.
@@ -21,8 +23,9 @@ pub struct StepContext<'a> {
     pub lr: f64,
     /// Whether this is the epoch's last batch (a trainer accumulating gradients steps here).
     pub last_batch: bool,
-    /// The hook registry.
-    pub hooks: &'a mut HookRegistry,
+    /// The hooks to fire (the run's [`RunHooks`](super::subscribers::RunHooks), or a
+    /// [`HookRegistry`](super::subscribers::HookRegistry) in tests).
+    pub hooks: &'a mut dyn FireHooks,
     /// Epoch, step and stop state shared with hooks.
     pub hook_context: &'a mut HookContext,
 }

@@ -24,3 +24,8 @@ pub trait Sampler {
     /// (`device.seed(s)`) makes the draw repeatable.
     fn sample(&self, count: usize, device: &Device) -> Tensor<4>;
 }
+
+/// Why model `model` cannot sample, naming it (for `sample`, pipelines and sample metrics).
+pub fn cannot_sample(model: &str) -> String {
+    format!("model `{model}` cannot sample: it does not implement the Sampler capability (generative models such as vae, dcgan and ddpm do)")
+}

@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use burn::data::dataloader::DataLoader;
 use burn::data::dataset::DatasetError;
 
-use crate::batch::Batch;
+use crate::contract::Batch;
 
 /// The batches of one pass over `loader`, loaded up to `depth` ahead on a background thread;
 /// `depth` 0 loads each on the calling thread when it is asked for.
@@ -83,8 +83,8 @@ impl Drop for Prefetched {
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
-    use crate::batch::Sample;
-    use crate::engine::data::SampleBatcher;
+    use crate::contract::Sample;
+    use crate::data::SampleBatcher;
     use burn::data::dataloader::DataLoaderBuilder;
     use burn::data::dataset::InMemDataset;
     use burn::tensor::Device;

@@ -8,7 +8,9 @@
 
 use burn::tensor::{Int, Tensor};
 
-use crate::error::ComponentError;
+use super::batch::Batch;
+use super::error::ComponentError;
+use super::model::DynModel;
 
 /// What a metric compares the real images with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -102,4 +104,18 @@ pub trait Metric: Send {
     fn higher_is_better(&self) -> bool {
         true
     }
+}
+
+/// A named metric plugin, as the config lists it.
+pub type NamedMetric = (String, Box<dyn Metric>);
+
+/// Why `metric` cannot score `model`, if it cannot: checked before any work starts.
+pub fn unsupported(metric: &str, source: MetricSource, model: &dyn DynModel, model_name: &str, probe: &Batch) -> Option<String> {
+    let missing = match source {
+        MetricSource::Reconstructions => model.reconstruction(probe.images.clone()).is_none().then_some("makes no reconstructions"),
+        MetricSource::Predictions if probe.labels.is_none() => return Some(format!("metric `{metric}` compares class predictions with labels, and the data has no labels")),
+        MetricSource::Predictions => model.predictions(probe.images.clone()).is_none().then_some("makes no class predictions"),
+        MetricSource::Samples => (!model.can_sample()).then_some("cannot sample"),
+    }?;
+    Some(format!("metric `{metric}` scores the model's {}, and model `{model_name}` {missing}", source.name()))
 }

@@ -1,5 +1,7 @@
-//! The hook registry: subscribers (closures or [`Callback`] objects) ordered by priority, then
+//! The hook subscribers: closures or [`Callback`] objects ordered by priority, then
 //! registration order (plugins register dependencies first), each tagged with its plugin.
+//! [`HookRegistry`] holds the plugins' subscribers; [`RunHooks`] is what one run fires: those
+//! plus the run's own configured callbacks, which the run owns and drops at its end.
 //!
 //! A failing or panicking subscriber is reported with its plugin's name, `on_error` is fired on
 //! the others, and the failure is returned: nothing vanishes silently. Any subscriber may ask
@@ -7,171 +9,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
-use std::sync::Arc;
-
-use burn::tensor::Device;
 
 use frameworm_manifest::Hook;
 
-use crate::callback::{Callback, CheckpointInfo};
-use crate::model::DynModel;
-use crate::scalar::Scalar;
+use super::callback::{Callback, HookEvent, dispatch};
+use super::event::{HookContext, HookFailure, HookResult};
 
-/// Named scalar metrics of an epoch or a validation pass.
-pub type Metrics = BTreeMap<String, f64>;
-
-/// What a subscriber returns: `Err` with a message fails the run (after on_error).
-pub type HookResult = Result<(), String>;
-
-/// A hook firing with its data.
-#[derive(Debug, Clone, Copy)]
-pub enum HookEvent<'a> {
-    /// on_train_begin.
-    TrainBegin,
-    /// on_train_end.
-    TrainEnd,
-    /// on_epoch_begin.
-    EpochBegin,
-    /// on_epoch_end(metrics).
-    EpochEnd(&'a Metrics),
-    /// on_batch_begin.
-    BatchBegin,
-    /// on_batch_end(loss).
-    BatchEnd(&'a Scalar),
-    /// on_backward_begin(loss).
-    BackwardBegin(&'a Scalar),
-    /// on_backward_end.
-    BackwardEnd,
-    /// on_optimizer_step.
-    OptimizerStep,
-    /// on_validation_begin.
-    ValidationBegin,
-    /// on_validation_end(metrics).
-    ValidationEnd(&'a Metrics),
-    /// on_checkpoint_save(path).
-    CheckpointSave(&'a Path),
-    /// on_checkpoint_load(checkpoint).
-    CheckpointLoad(&'a CheckpointInfo),
-    /// on_model_export(format).
-    ModelExport(&'a str),
-    /// on_error(error).
-    Error(&'a str),
-}
-
-impl HookEvent<'_> {
-    /// Which hook this event fires.
-    pub fn hook(&self) -> Hook {
-        match self {
-            HookEvent::TrainBegin => Hook::TrainBegin,
-            HookEvent::TrainEnd => Hook::TrainEnd,
-            HookEvent::EpochBegin => Hook::EpochBegin,
-            HookEvent::EpochEnd(_) => Hook::EpochEnd,
-            HookEvent::BatchBegin => Hook::BatchBegin,
-            HookEvent::BatchEnd(_) => Hook::BatchEnd,
-            HookEvent::BackwardBegin(_) => Hook::BackwardBegin,
-            HookEvent::BackwardEnd => Hook::BackwardEnd,
-            HookEvent::OptimizerStep => Hook::OptimizerStep,
-            HookEvent::ValidationBegin => Hook::ValidationBegin,
-            HookEvent::ValidationEnd(_) => Hook::ValidationEnd,
-            HookEvent::CheckpointSave(_) => Hook::CheckpointSave,
-            HookEvent::CheckpointLoad(_) => Hook::CheckpointLoad,
-            HookEvent::ModelExport(_) => Hook::ModelExport,
-            HookEvent::Error(_) => Hook::Error,
-        }
-    }
-}
-
-/// A request to end training, with who asked and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StopRequest {
-    /// The plugin whose subscriber asked.
-    pub plugin: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// Run state visible to subscribers, and their channel back to the engine.
-#[derive(Debug, Default, Clone)]
-pub struct HookContext {
-    /// The current epoch (0-based).
-    pub epoch: usize,
-    /// The global optimizer step count.
-    pub step: u64,
-    /// The batch index within the epoch.
-    pub batch_idx: usize,
-    /// Training batches per epoch (0 before training starts).
-    pub num_batches: usize,
-    /// The number of epochs the run is configured for.
-    pub max_epochs: usize,
-    /// The run folder (`runs/<name>-<timestamp>/`), where callbacks may write files.
-    pub run_dir: Option<std::path::PathBuf>,
-    /// The plugin whose subscriber is running (set by the registry).
-    pub plugin: String,
-    /// An inference copy of the model, set by the engine before `on_train_begin` and refreshed
-    /// before each `on_epoch_end`: for callbacks that sample or score it (e.g. `sample-grid`).
-    pub model: Option<ModelView>,
-    stop: Option<StopRequest>,
-}
-
-/// A read-only inference copy of the model being trained, and the device it lives on.
-#[derive(Clone)]
-pub struct ModelView {
-    model: Arc<dyn DynModel>,
-    device: Device,
-}
-
-impl ModelView {
-    /// Wraps an inference copy of a model.
-    pub fn new(model: Box<dyn DynModel>, device: Device) -> Self {
-        ModelView { model: Arc::from(model), device }
-    }
-
-    /// The model.
-    pub fn model(&self) -> &dyn DynModel {
-        &*self.model
-    }
-
-    /// Its device.
-    pub fn device(&self) -> &Device {
-        &self.device
-    }
-}
-
-impl std::fmt::Debug for ModelView {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ModelView").field("model", &self.model.type_name()).field("device", &self.device).finish()
-    }
-}
-
-impl HookContext {
-    /// Asks training to stop cleanly after the current step.
-    pub fn request_stop(&mut self, reason: impl Into<String>) {
-        if self.stop.is_none() {
-            self.stop = Some(StopRequest { plugin: self.plugin.clone(), reason: reason.into() });
-        }
-    }
-
-    /// The first stop request, if any.
-    pub fn stop_requested(&self) -> Option<&StopRequest> {
-        self.stop.as_ref()
-    }
-}
-
-/// A subscriber failed or panicked.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("hook `{hook}` of `{subscriber}` (plugin `{plugin}`) {what}: {message}")]
-pub struct HookFailure {
-    /// The hook that was firing.
-    pub hook: Hook,
-    /// The subscriber's name.
-    pub subscriber: String,
-    /// Its plugin.
-    pub plugin: String,
-    /// "failed" or "panicked".
-    pub what: &'static str,
-    /// The error or panic message.
-    pub message: String,
+/// Something hooks can be fired on: a [`HookRegistry`] or a run's [`RunHooks`].
+pub trait FireHooks {
+    /// Fires `event` on every enabled subscriber in order; on the first failure or panic, fires
+    /// `on_error` on the other subscribers and returns the failure.
+    fn fire(&mut self, event: &HookEvent<'_>, ctx: &mut HookContext) -> Result<(), HookFailure>;
 }
 
 type Closure = Box<dyn FnMut(&mut HookContext, &HookEvent<'_>) -> HookResult + Send>;
@@ -344,6 +192,12 @@ impl HookRegistry {
     /// Restores callback states saved by [`HookRegistry::save_states`]; keys with no matching
     /// callback are returned so the caller can warn.
     pub fn load_states(&mut self, mut states: BTreeMap<String, serde_json::Value>) -> Result<Vec<String>, String> {
+        self.take_states(&mut states)?;
+        Ok(states.into_keys().collect())
+    }
+
+    /// Restores the states in `states` that belong to these subscribers, removing them.
+    fn take_states(&mut self, states: &mut BTreeMap<String, serde_json::Value>) -> Result<(), String> {
         for s in &mut self.subscribers {
             if let Target::Callback(callback) = &mut s.target
                 && let Some(state) = states.remove(&format!("{}::{}", s.plugin, s.name))
@@ -353,39 +207,98 @@ impl HookRegistry {
                     .map_err(|error| format!("callback `{}` (plugin `{}`) cannot restore its state: {error}", s.name, s.plugin))?;
             }
         }
-        Ok(states.into_keys().collect())
+        Ok(())
     }
+}
 
-    /// Fires `event` on every enabled subscriber in order. On the first failure or panic, fires
-    /// `on_error` on the other subscribers and returns the failure.
-    pub fn fire(&mut self, event: &HookEvent<'_>, ctx: &mut HookContext) -> Result<(), HookFailure> {
+impl FireHooks for HookRegistry {
+    fn fire(&mut self, event: &HookEvent<'_>, ctx: &mut HookContext) -> Result<(), HookFailure> {
         if self.disabled {
             return Ok(());
         }
-        let hook = event.hook();
-        let mut failure = None;
-        for (index, subscriber) in self.subscribers.iter_mut().enumerate() {
-            if self.disabled_plugins.contains(&subscriber.plugin) {
-                continue;
-            }
-            if let Some(error) = call(subscriber, event, ctx) {
-                failure = Some((index, error));
-                break;
-            }
-        }
-        let Some((failed_index, failure)) = failure else { return Ok(()) };
-        if hook != Hook::Error {
-            let message = failure.to_string();
-            let error_event = HookEvent::Error(&message);
-            for (index, subscriber) in self.subscribers.iter_mut().enumerate() {
-                if index != failed_index && !self.disabled_plugins.contains(&subscriber.plugin) {
-                    // A failure inside on_error is not reported again: the first failure wins.
-                    let _ = call(subscriber, &error_event, ctx);
-                }
-            }
-        }
-        Err(failure)
+        let mut order: Vec<&mut Subscriber> = self.subscribers.iter_mut().collect();
+        fire_in_order(&mut order, &self.disabled_plugins, event, ctx)
     }
+}
+
+/// The subscribers one run fires: the plugins' (from the registry, borrowed for the run) and
+/// the run's own callbacks from the config's `callbacks:` list (owned, gone with the run). At
+/// equal priority the plugins' run first, as if the run's were registered after them.
+pub struct RunHooks<'r> {
+    plugins: &'r mut HookRegistry,
+    own: HookRegistry,
+}
+
+impl<'r> RunHooks<'r> {
+    /// The plugins' subscribers and none of the run's own yet.
+    pub fn new(plugins: &'r mut HookRegistry) -> Self {
+        RunHooks { plugins, own: HookRegistry::new() }
+    }
+
+    /// Adds one of the run's callbacks (`declared_hooks` as for [`HookRegistry::add_callback`]).
+    pub fn add_callback(&mut self, plugin: &str, name: &str, priority: i32, declared_hooks: Vec<Hook>, callback: Box<dyn Callback>) {
+        self.own.add_callback(plugin, name, priority, declared_hooks, callback);
+    }
+
+    /// Callback states of both sets, keyed `plugin::name`.
+    pub fn save_states(&self) -> BTreeMap<String, serde_json::Value> {
+        let mut states = self.plugins.save_states();
+        states.extend(self.own.save_states());
+        states
+    }
+
+    /// Restores states saved by [`RunHooks::save_states`]; returns the keys nothing took.
+    pub fn load_states(&mut self, mut states: BTreeMap<String, serde_json::Value>) -> Result<Vec<String>, String> {
+        self.plugins.take_states(&mut states)?;
+        self.own.take_states(&mut states)?;
+        Ok(states.into_keys().collect())
+    }
+}
+
+impl FireHooks for RunHooks<'_> {
+    fn fire(&mut self, event: &HookEvent<'_>, ctx: &mut HookContext) -> Result<(), HookFailure> {
+        if self.plugins.disabled {
+            return Ok(());
+        }
+        let mut order = Vec::with_capacity(self.plugins.subscribers.len() + self.own.subscribers.len());
+        let mut own = self.own.subscribers.iter_mut().peekable();
+        for plugin in self.plugins.subscribers.iter_mut() {
+            while let Some(next) = own.next_if(|s| s.priority < plugin.priority) {
+                order.push(next);
+            }
+            order.push(plugin);
+        }
+        order.extend(own);
+        fire_in_order(&mut order, &self.plugins.disabled_plugins, event, ctx)
+    }
+}
+
+/// Fires `event` on `order` (skipping disabled plugins); on the first failure fires `on_error`
+/// on the others and returns the failure.
+fn fire_in_order(order: &mut [&mut Subscriber], disabled_plugins: &BTreeSet<String>, event: &HookEvent<'_>, ctx: &mut HookContext) -> Result<(), HookFailure> {
+    let hook = event.hook();
+    let mut failure = None;
+    for (index, subscriber) in order.iter_mut().enumerate() {
+        if disabled_plugins.contains(&subscriber.plugin) {
+            continue;
+        }
+        if let Some(error) = call(subscriber, event, ctx) {
+            failure = Some((index, error));
+            break;
+        }
+    }
+    let Some((failed_index, failure)) = failure else { return Ok(()) };
+    if hook != Hook::Error {
+        let message = failure.to_string();
+        let error_event = HookEvent::Error(&message);
+        for (index, subscriber) in order.iter_mut().enumerate() {
+            if index != failed_index && !disabled_plugins.contains(&subscriber.plugin) {
+                // A failure inside on_error is not reported again: the first failure wins.
+                let _ = call(subscriber, &error_event, ctx);
+            }
+        }
+    }
+    Err(failure)
 }
 
 /// Runs one subscriber for one event, turning errors and panics into a [`HookFailure`].
@@ -418,29 +331,13 @@ fn call(subscriber: &mut Subscriber, event: &HookEvent<'_>, ctx: &mut HookContex
     })
 }
 
-fn dispatch(callback: &mut dyn Callback, event: &HookEvent<'_>, ctx: &mut HookContext) -> HookResult {
-    match *event {
-        HookEvent::TrainBegin => callback.on_train_begin(ctx),
-        HookEvent::TrainEnd => callback.on_train_end(ctx),
-        HookEvent::EpochBegin => callback.on_epoch_begin(ctx),
-        HookEvent::EpochEnd(metrics) => callback.on_epoch_end(ctx, metrics),
-        HookEvent::BatchBegin => callback.on_batch_begin(ctx),
-        HookEvent::BatchEnd(loss) => callback.on_batch_end(ctx, loss),
-        HookEvent::BackwardBegin(loss) => callback.on_backward_begin(ctx, loss),
-        HookEvent::BackwardEnd => callback.on_backward_end(ctx),
-        HookEvent::OptimizerStep => callback.on_optimizer_step(ctx),
-        HookEvent::ValidationBegin => callback.on_validation_begin(ctx),
-        HookEvent::ValidationEnd(metrics) => callback.on_validation_end(ctx, metrics),
-        HookEvent::CheckpointSave(path) => callback.on_checkpoint_save(ctx, path),
-        HookEvent::CheckpointLoad(info) => callback.on_checkpoint_load(ctx, info),
-        HookEvent::ModelExport(format) => callback.on_model_export(ctx, format),
-        HookEvent::Error(error) => callback.on_error(ctx, error),
-    }
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::event::Metrics;
+    use crate::contract::scalar::Scalar;
+    use crate::contract::event::StopRequest;
     use std::sync::{Arc, Mutex};
 
     type Log = Arc<Mutex<Vec<String>>>;
@@ -571,5 +468,26 @@ mod tests {
         with_stale.insert("gone::cb".into(), serde_json::json!(1));
         assert_eq!(restored.load_states(with_stale).unwrap(), ["gone::cb"]);
         assert_eq!(restored.save_states(), states);
+    }
+
+    #[test]
+    fn a_runs_callbacks_merge_by_priority_and_leave_the_registry_as_it_was() {
+        let log: Log = Log::default();
+        let mut plugins = HookRegistry::new();
+        plugins.on(Hook::EpochEnd, "p", "early", -1, recorder(&log, "p-early"));
+        plugins.on(Hook::EpochEnd, "p", "zero", 0, recorder(&log, "p-zero"));
+        plugins.on(Hook::EpochEnd, "p", "late", 5, recorder(&log, "p-late"));
+        let metrics = Metrics::from([("loss".to_string(), 1.0)]);
+        for _ in 0..2 {
+            let mut run = RunHooks::new(&mut plugins);
+            run.add_callback("c", "own-zero", 0, vec![], Box::new(Recorder(log.clone(), "own-zero")));
+            run.add_callback("c", "own-first", -9, vec![], Box::new(Recorder(log.clone(), "own-first")));
+            run.fire(&HookEvent::EpochEnd(&metrics), &mut HookContext::default()).unwrap();
+        }
+        let expected = ["own-first:epoch_end:1", "p-early:on_epoch_end", "p-zero:on_epoch_end", "own-zero:epoch_end:1", "p-late:on_epoch_end"];
+        let log = log.lock().unwrap();
+        assert_eq!(log[..5], expected, "{log:?}");
+        assert_eq!(log[5..], expected, "a second run subscribes its callbacks once, not twice: {log:?}");
+        assert_eq!(plugins.len(), 3, "the run's callbacks are not left in the registry");
     }
 }

@@ -1,7 +1,7 @@
 //! The Dataset kind: `len` and `get(index)`, the shape of burn's `Dataset`.
 
-use crate::batch::{DataInfo, Sample};
-use crate::error::ComponentError;
+use super::batch::{DataInfo, Sample};
+use super::error::ComponentError;
 
 /// A dataset plugin.
 #[diagnostic::on_unimplemented(

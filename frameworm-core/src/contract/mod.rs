@@ -1,0 +1,35 @@
+//! Layer 1, the plugin contract: every type a plugin implements or receives — the data units
+//! ([`Sample`], [`Batch`], [`DataInfo`]), the six component traits ([`Model`], [`Dataset`],
+//! [`Trainer`], [`Metric`], [`Callback`], [`Pipeline`]) with [`FromConfig`], the hook events and
+//! their subscribers, errors, and the report types a run returns. It uses only layer 0
+//! (`config`, `fsio`, `device`), so a plugin that compiles against it never reaches the engine.
+
+mod batch;
+mod callback;
+mod component;
+mod dataset;
+mod error;
+mod event;
+mod metric;
+mod model;
+mod pipeline;
+mod report;
+mod sampler;
+mod scalar;
+mod subscribers;
+mod trainer;
+
+pub use batch::{Batch, DataInfo, Sample};
+pub use callback::{Callback, CheckpointInfo, HookEvent};
+pub use component::{ComponentConfig, FromConfig, check_section, default_section, parse_section};
+pub use dataset::Dataset;
+pub use error::{ComponentError, RegistryError};
+pub use event::{HookContext, HookFailure, HookResult, Metrics, ModelView, StopRequest};
+pub use metric::{Metric, MetricInput, MetricSource, NamedMetric, unsupported};
+pub use model::{DynModel, LossOutput, Model, erase, scalars};
+pub use pipeline::{HostError, Pipeline, PipelineContext, PipelineHost, PipelineReport};
+pub use report::{Best, Evaluation, Outcome, Score, TrainReport};
+pub use sampler::{Sampler, cannot_sample};
+pub use scalar::Scalar;
+pub use subscribers::{FireHooks, HookRegistry, RunHooks, SubscriberInfo};
+pub use trainer::{StepContext, StepError, StepOutput, Trainer};

@@ -1,0 +1,11 @@
+//! Layer 2, data: plugin datasets as burn datasets ([`items`]), the train / validation split,
+//! epoch loaders ([`loader`]) and loading ahead on a background thread ([`prefetch`]). It uses
+//! the contract and nothing above it.
+
+mod items;
+mod loader;
+mod prefetch;
+
+pub use items::{PluginItems, Subset, split, whole};
+pub use loader::{SampleBatcher, batches, epoch_loader};
+pub use prefetch::batches as prefetched;

@@ -1,0 +1,10 @@
+//! Everything a plugin usually needs, in one `use frameworm_core::prelude::*;`: the six kinds
+//! and their config, the data units, hooks, errors and burn itself.
+
+pub use crate::burn;
+pub use crate::burn::tensor::{Device, Int, Tensor};
+pub use crate::{
+    Batch, Callback, CheckpointInfo, ComponentError, DataInfo, Dataset, DynModel, FromConfig, Hook, HookContext, HookEvent, HookResult,
+    LossOutput, Metric, MetricInput, MetricSource, Metrics, Model, Pipeline, PipelineContext, PipelineReport, PluginRegistrar,
+    RegistryError, Sample, Sampler, Scalar, StepContext, StepError, StepOutput, Trainer,
+};
