@@ -1,25 +1,31 @@
 //! `frameworm sample` and `frameworm evaluate`: load a checkpoint with the config it was trained
 //! with, then draw a PNG grid of samples or score metric plugins on the run's held-out split.
 
+use std::path::Path;
+
 use anyhow::{Context, Result};
-use frameworm_core::{Evaluation, Registry};
+use frameworm_core::burn::tensor::Device;
+use frameworm_core::{Evaluation, Registry, Trained};
 
 use crate::RegisterFn;
-use crate::args::{EvaluateArgs, SampleArgs};
+use crate::args::{DeviceArg, EvaluateArgs, SampleArgs};
 use crate::table;
 
-fn registry(disabled: &[String], register: RegisterFn) -> Result<Registry> {
-    Registry::build(register, disabled).context("cannot build the plugin registry")
+/// The registry, the device and the checkpoint `sample` and `evaluate` work on, after checking
+/// `--n`.
+fn open(n: usize, device: &DeviceArg, checkpoint: &Path, disabled: &[String], register: RegisterFn) -> Result<(Registry, Device, Trained)> {
+    if n == 0 {
+        anyhow::bail!("--n must be at least 1");
+    }
+    let registry = Registry::build(register, disabled).context("cannot build the plugin registry")?;
+    let device = device.open()?;
+    let trained = frameworm_core::load_trained(&registry, checkpoint, &device)?;
+    Ok((registry, device, trained))
 }
 
 /// `frameworm sample`.
 pub fn sample(args: &SampleArgs, disabled: &[String], register: RegisterFn) -> Result<()> {
-    if args.n == 0 {
-        anyhow::bail!("--n must be at least 1");
-    }
-    let registry = registry(disabled, register)?;
-    let device = args.device.open()?;
-    let trained = frameworm_core::load_trained(&registry, &args.checkpoint, &device)?;
+    let (_, device, trained) = open(args.n, &args.device, &args.checkpoint, disabled, register)?;
     let seed = args.seed.unwrap_or(trained.state.seed);
     let samples = frameworm_core::sample(&trained, args.n, seed, &device)?;
     let layout = frameworm_core::write_grid(&samples, &args.out, args.columns)?;
@@ -39,12 +45,7 @@ pub fn sample(args: &SampleArgs, disabled: &[String], register: RegisterFn) -> R
 
 /// `frameworm evaluate`.
 pub fn evaluate(args: &EvaluateArgs, disabled: &[String], register: RegisterFn) -> Result<()> {
-    if args.n == 0 {
-        anyhow::bail!("--n must be at least 1");
-    }
-    let registry = registry(disabled, register)?;
-    let device = args.device.open()?;
-    let trained = frameworm_core::load_trained(&registry, &args.checkpoint, &device)?;
+    let (registry, device, trained) = open(args.n, &args.device, &args.checkpoint, disabled, register)?;
     let names: Vec<String> = if args.metrics.is_empty() {
         trained.config.run.metrics.iter().map(|m| m.name.clone()).collect()
     } else {

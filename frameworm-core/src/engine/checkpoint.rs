@@ -129,7 +129,7 @@ impl CheckpointState {
     pub fn new(model: &str, model_type: &str, seed: u64) -> CheckpointState {
         CheckpointState {
             format: FORMAT,
-            frameworm_version: crate::VERSION.to_string(),
+            frameworm_version: env!("CARGO_PKG_VERSION").to_string(),
             model: model.to_string(),
             model_type: model_type.to_string(),
             epoch: 0,
@@ -145,18 +145,26 @@ impl CheckpointState {
     }
 }
 
-/// Writes a checkpoint folder `checkpoints/<name>` (`<name>-2`, … if that name is taken)
-/// atomically and returns its path; point the links at the folder name of that path.
-pub fn write(
-    checkpoints: &Path,
-    name: &str,
-    model: &dyn DynModel,
-    optimizer: &ModuleOptimizer,
-    scheduler: &ModuleLrScheduler,
-    trainer: Option<&dyn Trainer>,
-    state: &CheckpointState,
-    config_yaml: &str,
-) -> Result<PathBuf, CheckpointError> {
+/// What a checkpoint holds: the model, its optimizer and schedule, the trainer's own state, the
+/// run state and the resolved config.
+pub struct Snapshot<'a> {
+    /// The model.
+    pub model: &'a dyn DynModel,
+    /// Its optimizer.
+    pub optimizer: &'a ModuleOptimizer,
+    /// Its learning-rate schedule.
+    pub scheduler: &'a ModuleLrScheduler,
+    /// The trainer, for state of its own (a GAN's second optimizer).
+    pub trainer: Option<&'a dyn Trainer>,
+    /// Epoch, step, metrics, best, callback states.
+    pub state: &'a CheckpointState,
+    /// The resolved config, as YAML.
+    pub config_yaml: &'a str,
+}
+
+/// Writes `snapshot` as a checkpoint folder `checkpoints/<name>` (`<name>-2`, … if that name
+/// is taken) atomically and returns its path; point the links at the folder name of that path.
+pub fn write(checkpoints: &Path, name: &str, snapshot: &Snapshot<'_>) -> Result<PathBuf, CheckpointError> {
     fs::create_dir_all(checkpoints).map_err(io(checkpoints, "cannot create folder"))?;
     let temporary = checkpoints.join(format!(".tmp-{name}-{}", std::process::id()));
     if temporary.exists() {
@@ -164,7 +172,7 @@ pub fn write(
     }
     fs::create_dir(&temporary).map_err(io(&temporary, "cannot create folder"))?;
     // A failed write (a full disk, a read-only folder) leaves nothing half-written behind.
-    let written = fill(&temporary, model, optimizer, scheduler, trainer, state, config_yaml);
+    let written = fill(&temporary, snapshot);
     if let Err(error) = written {
         let _ = fs::remove_dir_all(&temporary);
         return Err(error);
@@ -191,15 +199,8 @@ pub fn write(
 }
 
 /// Writes every file of a checkpoint into the (temporary) folder `temporary`.
-fn fill(
-    temporary: &Path,
-    model: &dyn DynModel,
-    optimizer: &ModuleOptimizer,
-    scheduler: &ModuleLrScheduler,
-    trainer: Option<&dyn Trainer>,
-    state: &CheckpointState,
-    config_yaml: &str,
-) -> Result<(), CheckpointError> {
+fn fill(temporary: &Path, snapshot: &Snapshot<'_>) -> Result<(), CheckpointError> {
+    let Snapshot { model, optimizer, scheduler, trainer, state, config_yaml } = *snapshot;
     let model_path = temporary.join(MODEL_FILE);
     model.save(&model_path).map_err(|error| CheckpointError::Io {
         path: model_path.clone(),
@@ -428,7 +429,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let checkpoints = dir.path().join("checkpoints");
         let (model, optimizer, scheduler) = parts::<Small>();
-        write(&checkpoints, "step-00000001", &*model, &optimizer, &scheduler, None, &state_at(1, &*model), "").unwrap();
+        write(&checkpoints, "step-00000001", &Snapshot { model: &*model, optimizer: &optimizer, scheduler: &scheduler, trainer: None, state: &state_at(1, &*model), config_yaml: "" }).unwrap();
         set_link(&checkpoints, "latest", "step-00000001").unwrap();
         // A writer killed mid-way leaves a half-written temporary folder and no rename.
         let crashed = checkpoints.join(".tmp-step-00000002-1");
@@ -439,7 +440,7 @@ mod tests {
         assert_eq!(read_state(&found).unwrap().step, 1);
         // The next complete write moves `latest`; the old folder is pruned, `best` kept.
         set_link(&checkpoints, "best", "step-00000001").unwrap();
-        write(&checkpoints, "step-00000003", &*model, &optimizer, &scheduler, None, &state_at(3, &*model), "").unwrap();
+        write(&checkpoints, "step-00000003", &Snapshot { model: &*model, optimizer: &optimizer, scheduler: &scheduler, trainer: None, state: &state_at(3, &*model), config_yaml: "" }).unwrap();
         set_link(&checkpoints, "latest", "step-00000003").unwrap();
         prune(&checkpoints);
         assert_eq!(read_state(&resolve(&checkpoints).unwrap()).unwrap().step, 3);
@@ -454,10 +455,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let checkpoints = dir.path().join("checkpoints");
         let (model, optimizer, scheduler) = parts::<Small>();
-        let first = write(&checkpoints, "step-00000007", &*model, &optimizer, &scheduler, None, &state_at(7, &*model), "").unwrap();
+        let first = write(&checkpoints, "step-00000007", &Snapshot { model: &*model, optimizer: &optimizer, scheduler: &scheduler, trainer: None, state: &state_at(7, &*model), config_yaml: "" }).unwrap();
         set_link(&checkpoints, "latest", "step-00000007").unwrap();
         // A run paused at an epoch's last batch, resumed: the epoch's end is the same step.
-        let second = write(&checkpoints, "step-00000007", &*model, &optimizer, &scheduler, None, &state_at(7, &*model), "").unwrap();
+        let second = write(&checkpoints, "step-00000007", &Snapshot { model: &*model, optimizer: &optimizer, scheduler: &scheduler, trainer: None, state: &state_at(7, &*model), config_yaml: "" }).unwrap();
         assert_eq!(second, checkpoints.join("step-00000007-2"));
         // Until the link moves, `latest` still points at the complete first folder.
         assert_eq!(resolve(&checkpoints).unwrap(), first);
@@ -471,7 +472,7 @@ mod tests {
     fn corrupt_files_and_other_models_are_clear_errors() {
         let dir = tempfile::tempdir().unwrap();
         let (mut model, mut optimizer, mut scheduler) = parts::<Small>();
-        let path = write(dir.path(), "step-00000001", &*model, &optimizer, &scheduler, None, &state_at(1, &*model), "").unwrap();
+        let path = write(dir.path(), "step-00000001", &Snapshot { model: &*model, optimizer: &optimizer, scheduler: &scheduler, trainer: None, state: &state_at(1, &*model), config_yaml: "" }).unwrap();
         let state = read_state(&path).unwrap();
         restore(&path, &state, "small", &mut *model, &mut optimizer, &mut scheduler, None).unwrap();
 

@@ -228,16 +228,15 @@ impl Run<'_> {
             log.flush()?;
         }
         self.state.callbacks = self.hooks.save_states();
-        let path = checkpoint::write(
-            &self.checkpoints,
-            &format!("step-{:08}", self.state.step),
-            &*self.model,
-            &self.optimizer,
-            &self.scheduler,
-            Some(&*self.trainer),
-            &self.state,
-            &self.resolved_config,
-        )?;
+        let snapshot = checkpoint::Snapshot {
+            model: &*self.model,
+            optimizer: &self.optimizer,
+            scheduler: &self.scheduler,
+            trainer: Some(&*self.trainer),
+            state: &self.state,
+            config_yaml: &self.resolved_config,
+        };
+        let path = checkpoint::write(&self.checkpoints, &format!("step-{:08}", self.state.step), &snapshot)?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         checkpoint::set_link(&self.checkpoints, "latest", &name)?;
         if best {
