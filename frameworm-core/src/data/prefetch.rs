@@ -84,7 +84,7 @@ impl Drop for Prefetched {
 mod tests {
     use super::*;
     use crate::contract::Sample;
-    use crate::data::SampleBatcher;
+    use crate::data::loader::SampleBatcher;
     use burn::data::dataloader::DataLoaderBuilder;
     use burn::data::dataset::InMemDataset;
     use burn::tensor::Device;
