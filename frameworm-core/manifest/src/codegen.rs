@@ -52,6 +52,11 @@ pub fn generate(plugins: &[DiscoveredPlugin]) -> String {
             hooks.join(", "),
             provides.join(", "),
         );
+        if manifest.provides.iter().next().is_none() && manifest.entry_point.is_none() {
+            // Nothing to register but the plugin itself (its metadata, its place in the order).
+            let _ = writeln!(out, "    let _ = registrar.plugin(&PLUGIN_{index})?;");
+            continue;
+        }
         let _ = writeln!(out, "    if let Some(mut plugin) = registrar.plugin(&PLUGIN_{index})? {{");
         for (kind, name, decl) in manifest.provides.iter() {
             let tags: Vec<String> = decl.tags.iter().map(|t| format!("{t:?}")).collect();
@@ -87,24 +92,33 @@ mod tests {
     use crate::schema::parse_manifest;
     use std::path::{Path, PathBuf};
 
-    #[test]
-    fn generates_one_line_per_declaration_with_the_manifest_path() {
-        let manifest = parse_manifest(
-            b"name: vae\nversion: 0.1.0\ndescription: \"a \\\"quoted\\\" vae\"\nhooks: [on_epoch_end]\nprovides:\n  models:\n    vae: { type: Vae, tags: [gen] }\n",
-            Path::new("x"),
-        )
-        .unwrap();
-        let code = generate(&[DiscoveredPlugin {
+    fn vae(yaml: &[u8]) -> String {
+        let manifest = parse_manifest(yaml, Path::new("x")).unwrap();
+        generate(&[DiscoveredPlugin {
             manifest,
             manifest_path: PathBuf::from("/ws/plugins/vae/plugin.yaml"),
             display_path: "plugins/vae/plugin.yaml".into(),
             package: "frameworm-plugin-vae".into(),
             crate_name: "frameworm_plugin_vae".into(),
             origin: PluginOrigin::Workspace,
-        }]);
+        }])
+    }
+
+    #[test]
+    fn generates_one_line_per_declaration_with_the_manifest_path() {
+        let code = vae(b"name: vae\nversion: 0.1.0\ndescription: \"a \\\"quoted\\\" vae\"\nhooks: [on_epoch_end]\nprovides:\n  models:\n    vae: { type: Vae, tags: [gen] }\n");
         assert!(code.contains("plugin.model::<::frameworm_plugin_vae::Vae>(::frameworm_core::Declared { manifest: \"plugins/vae/plugin.yaml\", name: \"vae\", type_name: \"Vae\", description: \"\", tags: &[\"gen\"] })?; // model `vae` declared in plugins/vae/plugin.yaml"), "{code}");
         assert!(code.contains("description: \"a \\\"quoted\\\" vae\""), "{code}");
         assert!(code.contains("hooks: &[::frameworm_core::Hook::EpochEnd]"), "{code}");
-        assert!(code.contains("::frameworm_plugin_vae::register(&mut plugin)?;"), "{code}");
+        // No `entry_point:`, no call: the plugin registers what `provides:` declares.
+        assert!(!code.contains("(&mut plugin)?;"), "{code}");
+    }
+
+    #[test]
+    fn calls_the_entry_point_only_when_named() {
+        let code = vae(b"name: vae\nversion: 0.1.0\nentry_point: setup\n");
+        assert!(code.contains("::frameworm_plugin_vae::setup(&mut plugin)?; // entry_point `setup` of plugins/vae/plugin.yaml"), "{code}");
+        let bare = vae(b"name: vae\nversion: 0.1.0\nentry_point: ~\n");
+        assert!(bare.contains("    let _ = registrar.plugin(&PLUGIN_0)?;\n") && !bare.contains("mut plugin"), "{bare}");
     }
 }

@@ -5,7 +5,7 @@
 //! version: 0.1.0                 # required: semver
 //! author: Ada                    # optional
 //! description: A VAE             # optional
-//! entry_point: register          # optional: fn in the crate root called with the registrar; `~` for none
+//! entry_point: register          # optional, no default: fn in the crate root called with the registrar
 //! dependencies:                  # optional: other plugins and the framework, semver requirements
 //!   frameworm: ">=0.1"
 //! hooks: [on_epoch_end]          # optional: the hooks this plugin subscribes to
@@ -47,8 +47,9 @@ pub struct PluginManifest {
     /// One line about it.
     #[serde(default)]
     pub description: String,
-    /// A function of the plugin crate called with the registrar; `None` when set to `~`.
-    #[serde(default = "default_entry_point")]
+    /// A function of the plugin crate called with the registrar at start-up; `None` when the key
+    /// is absent (or `~`): the plugin registers only what `provides:` declares.
+    #[serde(default)]
     pub entry_point: Option<Ident>,
     /// Other plugins (and `frameworm`) with semver requirements.
     #[serde(default)]
@@ -75,10 +76,6 @@ fn semver_version<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Version,
         }
     }
     deserializer.deserialize_str(VersionVisitor)
-}
-
-fn default_entry_point() -> Option<Ident> {
-    Some(Ident("register".to_string()))
 }
 
 /// The `provides:` map: one map of name → declaration per kind.
@@ -457,9 +454,10 @@ mod tests {
     }
 
     #[test]
-    fn entry_point_defaults_to_register_and_can_be_disabled() {
-        assert_eq!(parse("name: a\nversion: 1.0.0\n").unwrap().entry_point, Some(Ident("register".into())));
+    fn entry_point_is_none_unless_named() {
+        assert_eq!(parse("name: a\nversion: 1.0.0\n").unwrap().entry_point, None);
         assert_eq!(parse("name: a\nversion: 1.0.0\nentry_point: ~\n").unwrap().entry_point, None);
+        assert_eq!(parse("name: a\nversion: 1.0.0\nentry_point: register\n").unwrap().entry_point, Some(Ident("register".into())));
     }
 
     #[test]

@@ -33,7 +33,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{leaky_relu, log_sigmoid, relu, sigmoid};
 use burn::tensor::{Device, Distribution, Tensor};
-use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model, PluginRegistrar, RegistryError, Sampler};
+use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model, Sampler};
 use serde::{Deserialize, Serialize};
 
 /// The `model.dcgan` config section.
@@ -356,11 +356,6 @@ impl Sampler for Dcgan {
     fn sample(&self, count: usize, device: &Device) -> Tensor<4> {
         self.generate(self.noise(count, device))
     }
-}
-
-/// Entry point: nothing beyond the declared model.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

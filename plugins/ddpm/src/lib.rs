@@ -52,7 +52,7 @@ use burn::tensor::activation::silu;
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Distribution, Int, Tensor};
-use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model, PluginRegistrar, RegistryError, Sampler};
+use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model, Sampler};
 use serde::{Deserialize, Serialize};
 
 /// The cosine schedule's offset s (Nichol & Dhariwal, 2021).
@@ -534,11 +534,6 @@ impl Sampler for Ddpm {
         let device = device.clone().without_autodiff();
         self.valid().generate(count, &device)
     }
-}
-
-/// Entry point: nothing beyond the declared model.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -4,10 +4,7 @@
 
 use burn::optim::GradientsParams;
 use frameworm_core::StepError;
-use frameworm_core::{
-    Batch, ComponentError, FromConfig, HookEvent, PluginRegistrar, RegistryError, StepContext, StepOutput, Trainer,
-    scalars,
-};
+use frameworm_core::{Batch, ComponentError, FromConfig, HookEvent, StepContext, StepOutput, Trainer, scalars};
 use serde::{Deserialize, Serialize};
 
 /// The `trainer.default` config section.
@@ -77,11 +74,6 @@ impl Trainer for DefaultTrainer {
         let (_, loss) = metrics.remove(0);
         Ok(StepOutput { loss, metrics })
     }
-}
-
-/// Entry point: nothing beyond the declared trainer.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The engine with the `default` trainer fires every hook in the documented order: 2 epochs × 3
-//! batches with validation, checked event by event.
+//! batches with validation, checked event by event; and a run's own callbacks belong to that
+//! run only.
 
 use std::sync::{Arc, Mutex};
 
@@ -10,8 +11,8 @@ use burn::tensor::{Device, Tensor};
 use frameworm_core::config::{Config, LayeredConfig};
 use frameworm_core::{Outcome, TrainOptions};
 use frameworm_core::{
-    Batch, ComponentError, DataInfo, Dataset, Declared, FromConfig, Hook, HookEvent, LossOutput, Model, PluginInfo, PluginOrigin,
-    Registrar, Registry, RegistryError, Sample,
+    Batch, Callback, ComponentError, DataInfo, Dataset, Declared, EngineHost, FromConfig, Hook, HookContext, HookEvent, HookResult,
+    LossOutput, Model, PipelineHost, PluginInfo, PluginOrigin, Registrar, Registry, RegistryError, Sample,
 };
 use frameworm_plugin_default_trainer::DefaultTrainer;
 
@@ -136,4 +137,63 @@ fn two_epochs_of_three_batches_fire_every_hook_in_order() {
     }
     expected.push("on_train_end@1.2".to_string());
     assert_eq!(*log().lock().unwrap(), expected);
+}
+
+/// What the run's own `counter` callbacks saw, across runs.
+fn counted() -> &'static Mutex<Vec<String>> {
+    static COUNTED: std::sync::OnceLock<Mutex<Vec<String>>> = std::sync::OnceLock::new();
+    COUNTED.get_or_init(Mutex::default)
+}
+
+/// A callback component: built anew for every run that lists it under `callbacks:`.
+struct Counter;
+
+impl FromConfig for Counter {
+    type Config = ();
+    fn from_config(_: ()) -> Result<Self, ComponentError> {
+        Ok(Counter)
+    }
+}
+
+impl Callback for Counter {
+    fn on_train_begin(&mut self, _: &mut HookContext) -> HookResult {
+        counted().lock().unwrap().push("on_train_begin".into());
+        Ok(())
+    }
+}
+
+static COUNTING: PluginInfo = PluginInfo {
+    name: "counting",
+    version: "0.1.0",
+    author: "",
+    description: "test components with a callback",
+    manifest: "tests/hook_sequence.rs",
+    package: "test",
+    origin: PluginOrigin::Workspace,
+    dependencies: &[],
+    hooks: &[Hook::TrainBegin],
+    provides: &[],
+};
+
+fn register_counting(registrar: &mut Registrar) -> Result<(), RegistryError> {
+    let mut plugin = registrar.plugin(&COUNTING)?.expect("enabled");
+    plugin.model::<Tiny>(declared("tiny"))?;
+    plugin.dataset::<Eight>(declared("eight"))?;
+    plugin.trainer::<DefaultTrainer>(declared("default"))?;
+    plugin.callback::<Counter>(declared("counter"))
+}
+
+#[test]
+fn a_pipeline_that_trains_twice_subscribes_the_run_callbacks_once_each_time() {
+    let output = tempfile::tempdir().unwrap();
+    let yaml = format!("model: tiny\ndataset: eight\ncallbacks: [counter]\ndata: {{batch_size: 4}}\noutput_dir: {}\n", output.path().display());
+    let config = Config::from_layers(LayeredConfig::from_value("test.yaml".as_ref(), serde_yaml::from_str(&yaml).unwrap())).unwrap();
+    let mut registry = Registry::build(register_counting, &[]).unwrap();
+    let subscribers = registry.hooks().len();
+    let mut host = EngineHost::new(&mut registry, &config, TrainOptions::on(Device::default()));
+    let first = host.train().unwrap();
+    let second = host.train().unwrap();
+    assert_ne!(first.run_dir, second.run_dir);
+    assert_eq!(*counted().lock().unwrap(), ["on_train_begin", "on_train_begin"], "each run fires its own callback once");
+    assert_eq!(registry.hooks().len(), subscribers, "the runs left no subscriber in the registry");
 }

@@ -10,7 +10,7 @@ pub mod csv;
 
 use std::path::PathBuf;
 
-use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, PluginRegistrar, RegistryError, Sample};
+use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, Sample};
 use serde::{Deserialize, Serialize};
 
 use crate::csv::{CLASSES, MAX_VALUE, SIDE, Table};
@@ -95,11 +95,6 @@ impl Dataset for Digits {
     fn info(&self) -> DataInfo {
         DataInfo { channels: 1, height: SIDE, width: SIDE, num_classes: Some(CLASSES) }
     }
-}
-
-/// Entry point: nothing beyond the declared dataset.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 //! count of epochs without improvement are kept in checkpoints ([`Callback::save_state`]), so a
 //! resumed run keeps counting where it stopped.
 
-use frameworm_core::{Callback, ComponentError, FromConfig, HookContext, HookResult, Metrics, PluginRegistrar, RegistryError};
+use frameworm_core::{Callback, ComponentError, FromConfig, HookContext, HookResult, Metrics};
 use serde::{Deserialize, Serialize};
 
 /// Whether the monitored metric should go down or up (`mode` in the config): the engine's own
@@ -214,11 +214,6 @@ impl Callback for EarlyStopping {
         self.wait = parsed.wait;
         Ok(())
     }
-}
-
-/// Entry point: nothing beyond the declared callback.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

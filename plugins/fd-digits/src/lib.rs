@@ -31,7 +31,7 @@ pub mod net;
 use burn::tensor::module::{adaptive_avg_pool2d, interpolate};
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor};
-use frameworm_core::{ComponentError, FromConfig, Metric, MetricInput, MetricSource, PluginRegistrar, RegistryError};
+use frameworm_core::{ComponentError, FromConfig, Metric, MetricInput, MetricSource};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -126,11 +126,6 @@ impl Metric for FdDigits {
     fn higher_is_better(&self) -> bool {
         false
     }
-}
-
-/// Entry point: nothing beyond the declared metric.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

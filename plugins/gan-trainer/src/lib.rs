@@ -36,10 +36,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Bytes, Tensor};
 use frameworm_core::write_synced;
 use frameworm_core::StepError;
-use frameworm_core::{
-    Batch, ComponentError, DynModel, FromConfig, HookEvent, PluginRegistrar, RegistryError, Scalar, StepContext, StepOutput,
-    Trainer,
-};
+use frameworm_core::{Batch, ComponentError, DynModel, FromConfig, HookEvent, Scalar, StepContext, StepOutput, Trainer};
 use frameworm_plugin_dcgan::Dcgan;
 use serde::{Deserialize, Serialize};
 
@@ -216,11 +213,6 @@ impl Trainer for GanTrainer {
         self.d_optimizer = restored;
         Ok(())
     }
-}
-
-/// Entry point: nothing beyond the declared trainer.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

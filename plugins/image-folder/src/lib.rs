@@ -12,7 +12,7 @@ pub mod index;
 
 use std::path::PathBuf;
 
-use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, PluginRegistrar, RegistryError, Sample};
+use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, Sample};
 use serde::{Deserialize, Serialize};
 
 /// The `dataset.image-folder` config section.
@@ -130,11 +130,6 @@ impl Dataset for ImageFolder {
             num_classes: (!self.index.classes.is_empty()).then_some(self.index.classes.len()),
         }
     }
-}
-
-/// Entry point: nothing beyond the declared dataset.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

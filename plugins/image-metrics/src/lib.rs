@@ -19,17 +19,12 @@ pub mod ssim;
 use burn::data::dataloader::Progress;
 use burn::tensor::Tensor;
 use burn_train::metric::{Metric as BurnMetric, MetricMetadata, Numeric};
-use frameworm_core::{ComponentError, MetricInput, PluginRegistrar, RegistryError};
+use frameworm_core::{ComponentError, MetricInput};
 
 pub use accuracy::{Accuracy, AccuracyConfig};
 pub use mse::{Mse, MseConfig};
 pub use psnr::{Psnr, PsnrConfig};
 pub use ssim::{Ssim, SsimConfig};
-
-/// Entry point: nothing beyond the declared metrics.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
-}
 
 /// The real images and their paired reconstructions, checked: same shape, at least one item and
 /// no empty axis. `metric` names the metric in errors.

@@ -1,6 +1,6 @@
 //! `mae`: a metric plugin (mean absolute error to start from).
 
-use frameworm_core::{ComponentError, FromConfig, Metric, MetricInput, PluginRegistrar, RegistryError};
+use frameworm_core::{ComponentError, FromConfig, Metric, MetricInput};
 
 /// The metric.
 #[derive(Debug, Default)]
@@ -21,11 +21,6 @@ impl Metric for Mae {
     fn higher_is_better(&self) -> bool {
         false
     }
-}
-
-/// Entry point: called once at start-up; register hooks or extra components here.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

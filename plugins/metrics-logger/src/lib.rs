@@ -30,9 +30,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use frameworm_core::{
-    Callback, ComponentError, FromConfig, HookContext, HookResult, Metrics, PluginRegistrar, RegistryError, Scalar,
-};
+use frameworm_core::{Callback, ComponentError, FromConfig, HookContext, HookResult, Metrics, Scalar};
 use serde::{Deserialize, Serialize};
 
 /// The `metrics-logger` callback's config section.
@@ -261,11 +259,6 @@ impl Callback for MetricsLogger {
     fn on_error(&mut self, _ctx: &mut HookContext, _error: &str) -> HookResult {
         self.end(RunStatus::Failed)
     }
-}
-
-/// Entry point: nothing beyond the declared callback.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::nn::{Linear, LinearConfig, Relu};
 use burn::tensor::{Device, Tensor};
-use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model, PluginRegistrar, RegistryError};
+use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model};
 use serde::{Deserialize, Serialize};
 
 /// The `model.mlp-classifier` config section.
@@ -73,11 +73,6 @@ impl Model for MlpClassifier {
     fn predictions(&self, images: Tensor<4>) -> Option<Tensor<2>> {
         Some(self.forward(images))
     }
-}
-
-/// Entry point: nothing beyond the declared model.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ pub mod idx;
 
 use std::path::PathBuf;
 
-use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, PluginRegistrar, RegistryError, Sample};
+use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, Sample};
 use serde::{Deserialize, Serialize};
 
 /// Number of classes (labels `0..CLASSES`).
@@ -141,11 +141,6 @@ impl Dataset for MnistIdx {
     fn info(&self) -> DataInfo {
         DataInfo { channels: 1, height: self.images.rows, width: self.images.cols, num_classes: Some(CLASSES) }
     }
-}
-
-/// Entry point: nothing beyond the declared dataset.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! `print-epoch`: a callback plugin (prints the epoch metrics to start from).
 
-use frameworm_core::{Callback, ComponentError, FromConfig, HookContext, HookResult, Metrics, PluginRegistrar, RegistryError};
+use frameworm_core::{Callback, ComponentError, FromConfig, HookContext, HookResult, Metrics};
 use serde::{Deserialize, Serialize};
 
 /// The callback's config section.
@@ -31,11 +31,6 @@ impl Callback for PrintEpoch {
         eprintln!("[{}] epoch {}: {metrics:?}", self.prefix, ctx.epoch + 1);
         Ok(())
     }
-}
-
-/// Entry point: called once at start-up; register hooks or extra components here.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

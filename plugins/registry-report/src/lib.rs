@@ -1,6 +1,6 @@
 //! `registry-report`: a pipeline plugin (reports the registry to start from).
 
-use frameworm_core::{ComponentError, FromConfig, Pipeline, PipelineContext, PipelineReport, PluginRegistrar, RegistryError};
+use frameworm_core::{ComponentError, FromConfig, Pipeline, PipelineContext, PipelineReport};
 
 /// The pipeline.
 #[derive(Debug, Default)]
@@ -21,11 +21,6 @@ impl Pipeline for RegistryReport {
         self.last_report = format!("{} components registered", ctx.host.components().len());
         Ok(PipelineReport { stages: vec![self.last_report.clone()], outputs: Vec::new() })
     }
-}
-
-/// Entry point: called once at start-up; register hooks or extra components here.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

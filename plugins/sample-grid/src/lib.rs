@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use frameworm_core::write_grid;
-use frameworm_core::{Callback, ComponentError, FromConfig, HookContext, HookResult, Metrics, PluginRegistrar, RegistryError};
+use frameworm_core::{Callback, ComponentError, FromConfig, HookContext, HookResult, Metrics};
 use serde::{Deserialize, Serialize};
 
 /// The callback's config section.
@@ -89,11 +89,6 @@ impl Callback for SampleGrid {
         self.written.push(path);
         Ok(())
     }
-}
-
-/// Entry point: nothing beyond the declared callback.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 pub mod rng;
 pub mod shapes;
 
-use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, PluginRegistrar, RegistryError, Sample};
+use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, Sample};
 use serde::{Deserialize, Serialize};
 
 pub use shapes::Shape;
@@ -106,11 +106,6 @@ impl Dataset for Synthetic {
         let side = self.config.side;
         DataInfo { channels: 1, height: side, width: side, num_classes: Some(self.config.shapes.len()) }
     }
-}
-
-/// Entry point: nothing beyond the declared dataset.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use frameworm_core::{Evaluation, HostError, cannot_sample, Outcome, TrainReport, write_atomic, write_grid};
-use frameworm_core::{ComponentError, FromConfig, Pipeline, PipelineContext, PipelineReport, PluginRegistrar, RegistryError};
+use frameworm_core::{ComponentError, FromConfig, Pipeline, PipelineContext, PipelineReport};
 use serde::{Deserialize, Serialize};
 
 /// Which checkpoint to evaluate.
@@ -169,11 +169,6 @@ fn epoch_grids(run_dir: &Path) -> Vec<PathBuf> {
     let mut grids: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "png")).collect();
     grids.sort();
     grids
-}
-
-/// Entry point: nothing beyond the declared pipeline.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

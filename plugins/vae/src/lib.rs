@@ -23,7 +23,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{log_sigmoid, relu, sigmoid};
 use burn::tensor::{Device, Distribution, Tensor};
-use frameworm_core::{Sampler, Batch, ComponentError, DataInfo, LossOutput, Model, PluginRegistrar, RegistryError};
+use frameworm_core::{Sampler, Batch, ComponentError, DataInfo, LossOutput, Model};
 use serde::{Deserialize, Serialize};
 
 /// The `model.vae` config section.
@@ -260,11 +260,6 @@ impl Sampler for Vae {
     fn sample(&self, count: usize, device: &Device) -> Tensor<4> {
         Vae::sample(self, count, device)
     }
-}
-
-/// Entry point: nothing beyond the declared model.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Distribution, Tensor};
-use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model, PluginRegistrar, RegistryError, Sampler};
+use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model, Sampler};
 use serde::{Deserialize, Serialize};
 
 /// The config section's name, used in error messages.
@@ -303,11 +303,6 @@ impl Sampler for ResnetVae {
     fn sample(&self, count: usize, device: &Device) -> Tensor<4> {
         ResnetVae::sample(self, count, device)
     }
-}
-
-/// Entry point: nothing beyond the declared model.
-pub fn register(_plugin: &mut PluginRegistrar) -> Result<(), RegistryError> {
-    Ok(())
 }
 
 #[cfg(test)]
