@@ -219,7 +219,11 @@ mod tests {
             let manifest = crate::schema::parse_manifest(yaml.as_bytes(), Path::new("t")).unwrap();
             let declared: Vec<_> = manifest.provides.iter().map(|(k, n, d)| (k, n.to_string(), d.type_path.0.clone())).collect();
             assert_eq!(declared, vec![(kind, "my-thing".to_string(), "MyThing".to_string())]);
-            assert!(!render(lib_template(kind), "my-thing", kind).contains("{{"));
+            // What `provides:` declares is registered with no code: no entry point to write.
+            assert_eq!(manifest.entry_point, None);
+            let lib = render(lib_template(kind), "my-thing", kind);
+            assert!(!lib.contains("{{"));
+            assert!(!lib.contains("fn register") && !lib.contains("PluginRegistrar"), "{kind}: {lib}");
         }
     }
 }
