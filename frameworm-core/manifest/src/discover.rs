@@ -1,15 +1,18 @@
 //! Finding plugins: workspace members under `plugins/` (via `cargo metadata --no-deps`, which
-//! needs no package-cache lock) and dependency crates that export their plugin.yaml path through
-//! cargo's `links` metadata (`DEP_FRAMEWORM_PLUGIN_*_MANIFEST`, read by the build script).
+//! needs no package-cache lock; they need no build script) and dependency crates that export
+//! their plugin.yaml path through cargo's `links` metadata (their one-line build script,
+//! [`crate::export::export_plugin`]; `DEP_FRAMEWORM_PLUGIN_*_MANIFEST`, read by the binary's
+//! build script).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use cargo_metadata::{MetadataCommand, Package};
 
+use crate::LINKS_PREFIX;
 use crate::error::{ManifestError, ValidationErrors};
+use crate::export::{MANIFEST_KEY, PACKAGE_KEY};
 use crate::schema::{PluginManifest, read_manifest};
-
 
 /// The folder, relative to the workspace root, that holds the workspace's plugin crates.
 pub const PLUGINS_DIR: &str = "plugins";
@@ -51,15 +54,23 @@ pub struct ExportedPlugin {
 }
 
 /// Reads the `DEP_FRAMEWORM_PLUGIN_<X>_MANIFEST` / `_PACKAGE` variables cargo gives a build
-/// script for each direct dependency whose `links` starts with `frameworm-plugin-`.
+/// script for each direct dependency whose `links` starts with `frameworm-plugin-` (what
+/// [`crate::export::export_plugin`] printed in that dependency's build script).
 pub fn exported_plugins_from_env() -> Vec<ExportedPlugin> {
-    let vars: BTreeMap<String, String> = std::env::vars()
-        .filter(|(key, _)| key.starts_with("DEP_FRAMEWORM_PLUGIN_"))
-        .collect();
+    exported_plugins(std::env::vars())
+}
+
+/// [`exported_plugins_from_env`] on the given variables: the pairs of
+/// `DEP_FRAMEWORM_PLUGIN_<X>_MANIFEST` and `_PACKAGE`, other variables ignored.
+pub fn exported_plugins(vars: impl IntoIterator<Item = (String, String)>) -> Vec<ExportedPlugin> {
+    let prefix = format!("DEP_{}", LINKS_PREFIX.to_uppercase().replace('-', "_"));
+    let manifest_suffix = format!("_{}", MANIFEST_KEY.to_uppercase());
+    let package_suffix = format!("_{}", PACKAGE_KEY.to_uppercase());
+    let vars: BTreeMap<String, String> = vars.into_iter().filter(|(key, _)| key.starts_with(&prefix)).collect();
     vars.iter()
         .filter_map(|(key, manifest)| {
-            let stem = key.strip_suffix("_MANIFEST")?;
-            let package = vars.get(&format!("{stem}_PACKAGE"))?;
+            let stem = key.strip_suffix(&manifest_suffix)?;
+            let package = vars.get(&format!("{stem}{package_suffix}"))?;
             Some(ExportedPlugin {
                 package: package.clone(),
                 manifest_path: PathBuf::from(manifest),
@@ -155,6 +166,8 @@ pub fn discover(
 
     let mut errors = Vec::new();
     let mut plugins = Vec::new();
+    // The packages of the plugin folders under `plugins/`, found or failed; their exports are skipped.
+    let mut in_plugins_dir: Vec<String> = Vec::new();
     let plugins_dir = workspace_root.join(PLUGINS_DIR);
     for dir in plugin_dirs(&plugins_dir) {
         let manifest_path = dir.join("plugin.yaml");
@@ -170,6 +183,7 @@ pub fn discover(
             });
             continue;
         };
+        in_plugins_dir.push(member.name.to_string());
         let Some(crate_name) = linked_crate_name(&member.name, Some(&dir)) else {
             errors.push(ManifestError::NotLinked {
                 path: PathBuf::from(display(&manifest_path)),
@@ -185,9 +199,11 @@ pub fn discover(
         }
     }
     for export in exported {
-        // Workspace plugins were found above. Compare package names, not paths: cargo keeps a
-        // build script's output when the workspace moves, so an exported path can be stale.
-        if packages.iter().any(|p| p.name.as_str() == export.package) {
+        // Plugins under `plugins/` were found above. Compare package names, not paths: cargo
+        // keeps a build script's output when the workspace moves, so an exported path can be
+        // stale. A path dependency elsewhere in the workspace folder is a workspace member too
+        // (cargo makes it one), but only its export finds it.
+        if in_plugins_dir.contains(&export.package) {
             continue;
         }
         let manifest_path = canonical(&export.manifest_path);

@@ -11,6 +11,7 @@
 pub mod codegen;
 pub mod discover;
 pub mod error;
+pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hook;
@@ -22,6 +23,7 @@ pub mod validate;
 
 pub use discover::{DiscoveredPlugin, PluginOrigin, discover, find_workspace_root};
 pub use error::{ManifestError, ValidationErrors};
+pub use export::export_plugin;
 pub use hook::Hook;
 pub use kind::Kind;
 pub use schema::{ComponentDecl, PluginManifest, parse_manifest, read_manifest};
@@ -33,5 +35,6 @@ pub const FRAMEWORK_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The reserved dependency key that names the framework itself in `plugin.yaml`.
 pub const FRAMEWORK_DEPENDENCY: &str = "frameworm";
 
-/// Prefix of the `links` key a published plugin crate declares so the binary's build script can find it.
+/// Prefix of the `links` key a plugin crate published as a dependency declares so the binary's
+/// build script can find it (see [`export_plugin`]).
 pub const LINKS_PREFIX: &str = "frameworm-plugin-";

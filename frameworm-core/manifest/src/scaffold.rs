@@ -72,9 +72,11 @@ fn lib_template(kind: Kind) -> &'static str {
     }
 }
 
-/// Creates `plugins/NAME` (Cargo.toml, build.rs, plugin.yaml, src/lib.rs with a working
-/// component of `kind` and a unit test) and wires it into the workspace. Refuses, writing
-/// nothing, when the name is invalid or taken by a folder or another plugin.
+/// Creates `plugins/NAME` (Cargo.toml, plugin.yaml, src/lib.rs with a working component of
+/// `kind` and a unit test) and wires it into the workspace. No build script: the binary's build
+/// script finds workspace plugins with `cargo metadata` (publishing one as a crate adds the
+/// one-line build script of [`crate::export`]). Refuses, writing nothing, when the name is
+/// invalid or taken by a folder or another plugin.
 pub fn new_plugin(workspace_root: &Path, name: &str, kind: Kind) -> Result<PathBuf, ScaffoldError> {
     Name::parse(name).map_err(ScaffoldError::InvalidName)?;
     let plugins = workspace_root.join(PLUGINS_DIR);
@@ -94,7 +96,6 @@ pub fn new_plugin(workspace_root: &Path, name: &str, kind: Kind) -> Result<PathB
     let _ = std::fs::remove_dir_all(&staging);
     let files = [
         ("Cargo.toml", render(include_str!("../templates/Cargo.toml.tmpl"), name, kind)),
-        ("build.rs", render(include_str!("../templates/build.rs.tmpl"), name, kind)),
         ("plugin.yaml", render(include_str!("../templates/plugin.yaml.tmpl"), name, kind)),
         ("src/lib.rs", render(lib_template(kind), name, kind)),
     ];
@@ -225,5 +226,26 @@ mod tests {
             assert!(!lib.contains("{{"));
             assert!(!lib.contains("fn register") && !lib.contains("PluginRegistrar"), "{kind}: {lib}");
         }
+    }
+
+    #[test]
+    fn a_new_plugin_is_three_files_with_no_build_script_and_is_wired_in() {
+        let root = tempfile::tempdir().unwrap();
+        let manifest = "[workspace]\nmembers = [\"xtask\"]\n\n[package]\nname = \"frameworm\"\nversion = \"0.1.0\"\n\n[dependencies]\nanyhow = \"1\"\n";
+        std::fs::write(root.path().join("Cargo.toml"), manifest).unwrap();
+        let dir = new_plugin(root.path(), "my-thing", Kind::Metric).unwrap();
+        let mut files: Vec<String> = ["Cargo.toml", "build.rs", "plugin.yaml", "src/lib.rs"]
+            .into_iter()
+            .filter(|file| dir.join(file).is_file())
+            .map(str::to_string)
+            .collect();
+        files.sort();
+        assert_eq!(files, ["Cargo.toml", "plugin.yaml", "src/lib.rs"]);
+        let cargo_toml = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        assert!(!cargo_toml.contains("links") && !cargo_toml.contains("build"), "{cargo_toml}");
+        assert!(!std::fs::read_to_string(dir.join("src/lib.rs")).unwrap().contains("fn register"));
+        let workspace = std::fs::read_to_string(root.path().join("Cargo.toml")).unwrap();
+        assert!(workspace.contains("members = [\"xtask\", \"plugins/my-thing\"]"), "{workspace}");
+        assert!(workspace.contains("frameworm-plugin-my-thing = { path = \"plugins/my-thing\" }"), "{workspace}");
     }
 }
