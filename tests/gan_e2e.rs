@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{column, text};
+use common::{column, step_losses, text};
 
 fn train(output: &Path, extra: &[&str]) -> Output {
     common::train("configs/dcgan-digits.yaml", output, extra)
@@ -51,17 +51,7 @@ fn a_resumed_gan_run_continues_exactly() {
     let find = |prefix: &str| dirs.iter().find(|d| d.file_name().unwrap().to_string_lossy().starts_with(prefix)).unwrap().clone();
     let (full_dir, part_dir) = (find("full-"), find("part-"));
     // Every step's loss is identical (the discriminator optimizer's state came back) …
-    let steps = |dir: &Path| -> Vec<(u64, f64)> {
-        std::fs::read_to_string(dir.join("metrics.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| {
-                let row: serde_json::Value = serde_json::from_str(l).unwrap();
-                (row["step"].as_u64().unwrap(), row["loss"].as_f64().unwrap())
-            })
-            .collect()
-    };
-    let (a, b) = (steps(&full_dir), steps(&part_dir));
+    let (a, b) = (step_losses(&full_dir), step_losses(&part_dir));
     assert!(a.len() >= 90 && a == b, "step losses differ:\n{a:?}\n{b:?}");
     // … and so are the epoch means of the training and validation metrics (up to the last bit
     // of a differently ordered sum): validation noise is seeded from the epoch.

@@ -7,19 +7,9 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{column, csv, frameworm, run_dir, text, train};
+use common::{column, csv, frameworm, run_dir, step_losses, text, train};
 use std::time::{Duration, Instant};
 
-fn step_losses(dir: &Path) -> Vec<(u64, f64)> {
-    std::fs::read_to_string(dir.join("metrics.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let row: serde_json::Value = serde_json::from_str(l).unwrap();
-            (row["step"].as_u64().unwrap(), row["loss"].as_f64().unwrap())
-        })
-        .collect()
-}
 
 #[test]
 fn mlp_digits_reaches_90_percent_held_out_accuracy() {

@@ -64,3 +64,15 @@ pub fn png_size(path: &Path) -> (u32, u32) {
     let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
     (word(16), word(20))
 }
+
+/// `(step, loss)` of every row of `<dir>/metrics.jsonl`.
+pub fn step_losses(dir: &Path) -> Vec<(u64, f64)> {
+    std::fs::read_to_string(dir.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let row: serde_json::Value = serde_json::from_str(l).unwrap();
+            (row["step"].as_u64().unwrap(), row["loss"].as_f64().unwrap())
+        })
+        .collect()
+}

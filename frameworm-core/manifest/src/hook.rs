@@ -70,6 +70,12 @@ macro_rules! define_hook {
                 }
             }
         }
+
+        impl fmt::Display for Hook {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self { $( Hook::$variant => stringify!($method), )* })
+            }
+        }
     };
 }
 
@@ -99,12 +105,6 @@ impl Hook {
     /// Every hook name, for did-you-mean suggestions.
     pub fn names() -> impl Iterator<Item = &'static str> {
         Hook::ALL.into_iter().map(Hook::name)
-    }
-}
-
-impl fmt::Display for Hook {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
