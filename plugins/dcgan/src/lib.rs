@@ -362,42 +362,28 @@ impl Sampler for Dcgan {
 mod tests {
     use super::*;
     use burn::optim::{AdamConfig, GradientsParams};
-
-    fn info(channels: usize, height: usize, width: usize) -> DataInfo {
-        DataInfo { channels, height, width, num_classes: None }
-    }
-
-    fn value(tensor: Tensor<1>) -> f64 {
-        tensor.into_scalar::<f32>() as f64
-    }
-
-    /// Images with values in [0, 1]: a fixed pattern, so tests do not depend on a seed.
-    fn images(n: usize, c: usize, h: usize, w: usize, device: &Device) -> Tensor<4> {
-        let len = n * c * h * w;
-        let values: Vec<f32> = (0..len).map(|i| ((i * 7919) % 101) as f32 / 100.0).collect();
-        Tensor::<1>::from_floats(values.as_slice(), device).reshape([n, c, h, w])
-    }
+    use frameworm_core::testing::{image_info, parse_yaml_section, pattern_images, value};
 
     #[test]
     fn shapes_for_digits_mnist_and_cifar_sizes() {
         let device = Device::default();
         device.seed(1);
         for (c, h, w) in [(1, 8, 8), (1, 28, 28), (3, 32, 32), (2, 7, 9), (1, 4, 4)] {
-            let model = Dcgan::new(&DcganConfig::default(), &info(c, h, w), &device).unwrap();
+            let model = Dcgan::new(&DcganConfig::default(), &image_info(c, h, w), &device).unwrap();
             let samples = model.sample(3, &device);
             assert_eq!(samples.dims(), [3, c, h, w], "{c}×{h}×{w}");
             let (low, high) = (value(samples.clone().min()), value(samples.max()));
             assert!(low >= 0.0 && high <= 1.0 && low < high, "samples in [0, 1]: {low}..{high}");
-            assert_eq!(model.forward(images(5, c, h, w, &device)).dims(), [5, 1], "{c}×{h}×{w}");
+            assert_eq!(model.forward(pattern_images(5, c, h, w, &device)).dims(), [5, 1], "{c}×{h}×{w}");
             assert_eq!(model.generate(Tensor::zeros([2, 32], &device)).dims(), [2, c, h, w]);
         }
         // Three layers on MNIST: 28 → 14 → 7 → 3 and back up 3 → 7 → 14 → 28.
         let config = DcganConfig { latent_dim: 5, generator_channels: vec![16, 8, 4], discriminator_channels: vec![4, 8, 16], ..DcganConfig::default() };
-        let model = Dcgan::new(&config, &info(1, 28, 28), &device).unwrap();
+        let model = Dcgan::new(&config, &image_info(1, 28, 28), &device).unwrap();
         assert_eq!(model.generator.bottom, [16, 3, 3]);
         assert_eq!(model.latent_dim(), 5);
         assert_eq!(model.sample(2, &device).dims(), [2, 1, 28, 28]);
-        assert_eq!(model.forward(images(2, 1, 28, 28, &device)).dims(), [2, 1]);
+        assert_eq!(model.forward(pattern_images(2, 1, 28, 28, &device)).dims(), [2, 1]);
     }
 
     #[test]
@@ -430,8 +416,8 @@ mod tests {
     fn discriminator_terms_agree_with_its_logits() {
         let device = Device::default();
         device.seed(3);
-        let model = Dcgan::new(&DcganConfig::default(), &info(1, 8, 8), &device).unwrap();
-        let real = images(6, 1, 8, 8, &device);
+        let model = Dcgan::new(&DcganConfig::default(), &image_info(1, 8, 8), &device).unwrap();
+        let real = pattern_images(6, 1, 8, 8, &device);
         let fake = model.sample(6, &device);
         let terms = model.discriminator_terms(real.clone(), fake.clone());
         let real_logits = model.discriminate(real.clone());
@@ -449,8 +435,8 @@ mod tests {
         let device = Device::default();
         for seed in [1, 2, 3] {
             device.seed(seed);
-            let model = Dcgan::new(&DcganConfig::default(), &info(1, 8, 8), &device).unwrap();
-            let batch = Batch { images: images(32, 1, 8, 8, &device), labels: None };
+            let model = Dcgan::new(&DcganConfig::default(), &image_info(1, 8, 8), &device).unwrap();
+            let batch = Batch { images: pattern_images(32, 1, 8, 8, &device), labels: None };
             let output = model.compute_loss(&batch);
             let names: Vec<_> = output.metrics.iter().map(|(name, _)| *name).collect();
             assert_eq!(names, ["d_loss", "g_loss", "d_real", "d_fake"]);
@@ -469,8 +455,8 @@ mod tests {
         let device = Device::default().autodiff();
         device.seed(11);
         let config = DcganConfig { latent_dim: 8, generator_channels: vec![16, 8], discriminator_channels: vec![8, 16], ..DcganConfig::default() };
-        let mut model = Dcgan::new(&config, &info(1, 8, 8), &device).unwrap();
-        let real = images(16, 1, 8, 8, &device);
+        let mut model = Dcgan::new(&config, &image_info(1, 8, 8), &device).unwrap();
+        let real = pattern_images(16, 1, 8, 8, &device);
         let fake = model.sample(16, &device).detach();
         let before = value(model.discriminator_loss(real.clone(), fake.clone()));
         // Other tests seed the same global generator concurrently, so the draws vary between
@@ -501,7 +487,7 @@ mod tests {
     fn refuses_bad_configs_with_clear_messages() {
         let device = Device::default();
         let error = |config: DcganConfig, data: DataInfo| Dcgan::new(&config, &data, &device).unwrap_err().to_string();
-        let digits = info(1, 8, 8);
+        let digits = image_info(1, 8, 8);
         let message = error(DcganConfig { latent_dim: 0, ..DcganConfig::default() }, digits);
         assert!(message.starts_with("model.dcgan: `latent_dim` must be positive"), "{message}");
         let message = error(DcganConfig { generator_channels: vec![], ..DcganConfig::default() }, digits);
@@ -513,9 +499,9 @@ mod tests {
         let message = error(DcganConfig { generator_channels: vec![4; 4], ..DcganConfig::default() }, digits);
         assert!(message.starts_with("model.dcgan: a 8×8 image is too small for 4 stride-2 layers (`generator_channels`"), "{message}");
         assert!(message.contains("at least 16 pixels") && message.contains("at most 3 entries"), "{message}");
-        let message = error(DcganConfig { discriminator_channels: vec![4; 3], ..DcganConfig::default() }, info(3, 32, 4));
+        let message = error(DcganConfig { discriminator_channels: vec![4; 3], ..DcganConfig::default() }, image_info(3, 32, 4));
         assert!(message.contains("a 32×4 image is too small for 3 stride-2 layers (`discriminator_channels`"), "{message}");
-        let message = error(DcganConfig::default(), info(0, 8, 8));
+        let message = error(DcganConfig::default(), image_info(0, 8, 8));
         assert!(message.contains("items are empty"), "{message}");
         // Three layers fit an 8×8 image (down to 1×1).
         let three = DcganConfig { generator_channels: vec![4; 3], discriminator_channels: vec![4; 3], ..DcganConfig::default() };
@@ -532,7 +518,7 @@ mod tests {
         let path = std::env::var("DCGAN_MODEL").expect("set DCGAN_MODEL to a model.bpk");
         let out = std::env::var("DCGAN_GRID").unwrap_or_else(|_| "dcgan-samples.png".into());
         let device = Device::default();
-        let mut model = frameworm_core::erase(Dcgan::new(&DcganConfig::default(), &info(1, 8, 8), &device).unwrap());
+        let mut model = frameworm_core::erase(Dcgan::new(&DcganConfig::default(), &image_info(1, 8, 8), &device).unwrap());
         model.load(std::path::Path::new(&path)).unwrap();
         device.seed(0);
         let samples = model.sample(64, &device).unwrap();
@@ -541,10 +527,7 @@ mod tests {
 
     #[test]
     fn config_defaults_and_unknown_keys() {
-        let parse = |text: &str| {
-            let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::parse_section::<DcganConfig>("model.dcgan", &value)
-        };
+        let parse = |text: &str| parse_yaml_section::<DcganConfig>("model.dcgan", text);
         assert_eq!(parse("").unwrap(), DcganConfig::default());
         assert_eq!(
             parse("latent_dim: 8\ngenerator_channels: [32]").unwrap(),

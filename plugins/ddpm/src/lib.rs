@@ -539,35 +539,9 @@ impl Sampler for Ddpm {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::optim::{AdamConfig, GradientsParams};
-
-    /// The backend's random generator is shared by the tests of this process: every test that
-    /// draws random numbers (parameter init included) holds this lock, so a seeded test sees
-    /// only its own draws.
-    static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-    fn rng() -> std::sync::MutexGuard<'static, ()> {
-        RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn info(channels: usize, height: usize, width: usize) -> DataInfo {
-        DataInfo { channels, height, width, num_classes: None }
-    }
-
-    fn value(tensor: Tensor<1>) -> f64 {
-        tensor.into_scalar::<f32>() as f64
-    }
-
-    fn floats<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-        tensor.into_data().try_to_vec::<f32>().unwrap()
-    }
-
-    /// Images with values in [0, 1]: a fixed pattern, so tests do not depend on a seed.
-    fn images(n: usize, c: usize, h: usize, w: usize, device: &Device) -> Tensor<4> {
-        let len = n * c * h * w;
-        let values: Vec<f32> = (0..len).map(|i| ((i * 7919) % 101) as f32 / 100.0).collect();
-        Tensor::<1>::from_floats(values.as_slice(), device).reshape([n, c, h, w])
-    }
+    // Every test that draws random numbers (parameter init included) holds `rng_lock`, so a
+    // seeded test sees only its own draws.
+    use frameworm_core::testing::{adam_steps, floats, image_info, mean_loss, parse_yaml_section, pattern_images, rng_lock, value};
 
     fn small(timesteps: usize) -> DdpmConfig {
         DdpmConfig { timesteps, channels: vec![8, 16], groups: 4, ..DdpmConfig::default() }
@@ -613,10 +587,10 @@ mod tests {
 
     #[test]
     fn q_sample_matches_the_formula() {
-        let _rng = rng();
+        let _rng = rng_lock();
         let device = Device::default();
         let config = DdpmConfig { timesteps: 4, channels: vec![8], beta_start: 0.1, beta_end: 0.4, ..small(4) };
-        let model = Ddpm::new(&config, &info(1, 2, 2), &device).unwrap();
+        let model = Ddpm::new(&config, &image_info(1, 2, 2), &device).unwrap();
         // β = 0.1, 0.2, 0.3, 0.4 → ᾱ = 0.9, 0.72, 0.504, 0.3024.
         let expected_bar = [0.9, 0.72, 0.504, 0.3024];
         for (got, want) in model.alphas_bar().iter().zip(expected_bar) {
@@ -644,12 +618,12 @@ mod tests {
 
     #[test]
     fn unet_keeps_the_input_shape_for_digits_mnist_and_cifar_sizes() {
-        let _rng = rng();
+        let _rng = rng_lock();
         let device = Device::default();
         for (c, h, w, channels) in [(1, 8, 8, vec![8, 16]), (1, 28, 28, vec![8, 16, 16]), (3, 32, 32, vec![8, 16, 16]), (2, 6, 10, vec![8, 8])] {
             let config = DdpmConfig { channels, ..small(10) };
-            let model = Ddpm::new(&config, &info(c, h, w), &device).unwrap();
-            let x = images(2, c, h, w, &device);
+            let model = Ddpm::new(&config, &image_info(c, h, w), &device).unwrap();
+            let x = pattern_images(2, c, h, w, &device);
             let eps = model.predict_noise(model.to_model_space(x.clone()), Tensor::from_floats([0.0, 7.0], &device));
             assert_eq!(eps.dims(), [2, c, h, w], "{c}×{h}×{w}");
             assert_eq!(model.forward(x).dims(), [2, c, h, w]);
@@ -658,28 +632,28 @@ mod tests {
 
     #[test]
     fn image_size_resizes_data_and_samples() {
-        let _rng = rng();
+        let _rng = rng_lock();
         let device = Device::default();
         let config = DdpmConfig { image_size: Some(16), ..small(5) };
-        let model = Ddpm::new(&config, &info(1, 8, 8), &device).unwrap();
-        let x = model.to_model_space(images(3, 1, 8, 8, &device));
+        let model = Ddpm::new(&config, &image_info(1, 8, 8), &device).unwrap();
+        let x = model.to_model_space(pattern_images(3, 1, 8, 8, &device));
         assert_eq!(x.dims(), [3, 1, 16, 16]);
         assert_eq!(model.predict_noise(x.clone(), Tensor::zeros([3], &device)).dims(), [3, 1, 16, 16]);
         // Up by 2 then down by 2 (bilinear, half-pixel) gives back a smoothed image in range.
         let back = model.to_data_space(x);
         assert_eq!(back.dims(), [3, 1, 8, 8]);
-        let loss = value(model.compute_loss(&Batch { images: images(3, 1, 8, 8, &device), labels: None }).loss);
+        let loss = value(model.compute_loss(&Batch { images: pattern_images(3, 1, 8, 8, &device), labels: None }).loss);
         assert!(loss.is_finite());
         assert_eq!(model.sample(2, &device).dims(), [2, 1, 8, 8]);
     }
 
     #[test]
     fn untrained_loss_is_finite_and_near_one() {
-        let _rng = rng();
+        let _rng = rng_lock();
         let device = Device::default();
         device.seed(3);
-        let model = Ddpm::new(&small(100), &info(1, 8, 8), &device).unwrap();
-        let batch = Batch { images: images(64, 1, 8, 8, &device), labels: None };
+        let model = Ddpm::new(&small(100), &image_info(1, 8, 8), &device).unwrap();
+        let batch = Batch { images: pattern_images(64, 1, 8, 8, &device), labels: None };
         let loss = value(model.compute_loss(&batch).loss);
         // The output conv starts at zero, so ε̂ = 0 and the loss is the mean of ε² over 4096 draws.
         assert!(loss.is_finite() && (loss - 1.0).abs() < 0.1, "{loss}");
@@ -699,31 +673,25 @@ mod tests {
 
     #[test]
     fn adam_steps_lower_the_loss_on_a_fixed_batch() {
-        let _rng = rng();
+        let _rng = rng_lock();
         let device = Device::default().autodiff();
         device.seed(11);
-        let mut model = Ddpm::new(&small(50), &info(1, 8, 8), &device).unwrap();
+        let model = Ddpm::new(&small(50), &image_info(1, 8, 8), &device).unwrap();
         let batch = Batch { images: patterns(16, &device), labels: None };
         // The loss is stochastic (t and ε), so compare averages over several draws.
-        let mean_loss = |model: &Ddpm| (0..8).map(|_| value(model.compute_loss(&batch).loss)).sum::<f64>() / 8.0;
-        let before = mean_loss(&model);
-        let mut optim = AdamConfig::new().init();
-        for _ in 0..80 {
-            let loss = model.compute_loss(&batch).loss;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(3e-3, model, grads);
-        }
-        let after = mean_loss(&model);
+        let before = mean_loss(&model, &batch, 8);
+        let model = adam_steps(model, &batch, 80, 3e-3);
+        let after = mean_loss(&model, &batch, 8);
         assert!(after.is_finite());
         assert!(after < before * 0.6, "loss did not drop: {before} -> {after}");
     }
 
     #[test]
     fn reverse_mean_matches_algorithm_2_and_clips_only_out_of_range_x0() {
-        let _rng = rng();
+        let _rng = rng_lock();
         let device = Device::default();
         let config = DdpmConfig { timesteps: 4, channels: vec![8], beta_start: 0.1, beta_end: 0.4, ..small(4) };
-        let model = Ddpm::new(&config, &info(1, 1, 2), &device).unwrap();
+        let model = Ddpm::new(&config, &image_info(1, 1, 2), &device).unwrap();
         // ᾱ = 0.9, 0.72, 0.504, 0.3024 (see q_sample_matches_the_formula).
         let x = Tensor::<1>::from_floats([0.3, -0.2], &device).reshape([1, 1, 1, 2]);
         let eps = Tensor::<1>::from_floats([0.5, 0.1], &device).reshape([1, 1, 1, 2]);
@@ -749,11 +717,11 @@ mod tests {
 
     #[test]
     fn sampling_has_the_data_shape_range_and_is_seeded() {
-        let _rng = rng();
+        let _rng = rng_lock();
         let device = Device::default();
         for (variance, schedule) in [(Variance::Posterior, Schedule::Cosine), (Variance::Beta, Schedule::Linear)] {
             let config = DdpmConfig { variance, schedule, ..small(20) };
-            let model = Ddpm::new(&config, &info(1, 8, 8), &device).unwrap();
+            let model = Ddpm::new(&config, &image_info(1, 8, 8), &device).unwrap();
             // burn initialises parameters lazily, on first use, from the same generator: touch
             // them before seeding so the two seeded draws see the same stream.
             model.sample(1, &device);
@@ -769,16 +737,16 @@ mod tests {
         }
         // Sampling from a model on an autodiff device works too (the callback's case).
         let autodiff = Device::default().autodiff();
-        let model = Ddpm::new(&small(5), &info(3, 4, 4), &autodiff).unwrap();
+        let model = Ddpm::new(&small(5), &image_info(3, 4, 4), &autodiff).unwrap();
         assert_eq!(model.sample(2, &autodiff).dims(), [2, 3, 4, 4]);
     }
 
     #[test]
     fn refuses_bad_configs_with_clear_messages() {
-        let _rng = rng();
+        let _rng = rng_lock();
         let device = Device::default();
         let error = |config: DdpmConfig, data: DataInfo| Ddpm::new(&config, &data, &device).unwrap_err().to_string();
-        let digits = info(1, 8, 8);
+        let digits = image_info(1, 8, 8);
         let message = error(DdpmConfig { timesteps: 0, ..DdpmConfig::default() }, digits);
         assert!(message.starts_with("model.ddpm: `timesteps` must be at least 1"), "{message}");
         let message = error(DdpmConfig { beta_end: 1.5, ..DdpmConfig::default() }, digits);
@@ -795,23 +763,20 @@ mod tests {
         assert!(message.contains("`groups` must be positive"), "{message}");
         let message = error(DdpmConfig { channels: vec![8; 5], ..small(10) }, digits);
         assert!(message.contains("a 8×8 image cannot be halved 4 times") && message.contains("multiples of 16"), "{message}");
-        let message = error(DdpmConfig { channels: vec![8; 3], ..small(10) }, info(1, 28, 30));
+        let message = error(DdpmConfig { channels: vec![8; 3], ..small(10) }, image_info(1, 28, 30));
         assert!(message.contains("a 28×30 image cannot be halved 2 times"), "{message}");
         assert!(message.ends_with("or set `image_size` (the data are resized to it) to a multiple of 4"), "{message}");
         let message = error(DdpmConfig { image_size: Some(6), channels: vec![8; 3], ..small(10) }, digits);
         assert!(message.contains("set `image_size` to a multiple of 4"), "{message}");
         let message = error(DdpmConfig { image_size: Some(0), ..small(10) }, digits);
         assert!(message.contains("`image_size` must be positive"), "{message}");
-        let message = error(DdpmConfig::default(), info(1, 0, 8));
+        let message = error(DdpmConfig::default(), image_info(1, 0, 8));
         assert!(message.contains("items are empty"), "{message}");
     }
 
     #[test]
     fn config_defaults_and_unknown_keys() {
-        let parse = |text: &str| {
-            let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::parse_section::<DdpmConfig>("model.ddpm", &value)
-        };
+        let parse = |text: &str| parse_yaml_section::<DdpmConfig>("model.ddpm", text);
         assert_eq!(parse("").unwrap(), DdpmConfig::default());
         let config = parse("schedule: cosine\ntimesteps: 200\nvariance: beta\nimage_size: 16").unwrap();
         assert_eq!((config.schedule, config.timesteps, config.variance, config.image_size), (Schedule::Cosine, 200, Variance::Beta, Some(16)));

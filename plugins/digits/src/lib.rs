@@ -102,6 +102,7 @@ mod tests {
     use std::io::Write;
 
     use super::*;
+    use frameworm_core::testing::parse_yaml_section;
 
     #[test]
     fn embedded_data_has_1797_labelled_items() {
@@ -183,8 +184,7 @@ mod tests {
     }
 
     fn config(yaml: &str) -> Result<DigitsConfig, String> {
-        let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
-        frameworm_core::parse_section("dataset.digits", &value).map_err(|error| error.to_string())
+        parse_yaml_section("dataset.digits", yaml).map_err(|error| error.to_string())
     }
 
     #[test]

@@ -219,6 +219,7 @@ impl Callback for EarlyStopping {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use frameworm_core::testing::parse_yaml_section;
 
     fn callback(config: EarlyStoppingConfig) -> EarlyStopping {
         EarlyStopping::from_config(config).unwrap()
@@ -367,10 +368,7 @@ mod tests {
 
     #[test]
     fn config_defaults_and_validation() {
-        let parse = |text: &str| {
-            let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::parse_section::<EarlyStoppingConfig>("callbacks.early-stopping", &value)
-        };
+        let parse = |text: &str| parse_yaml_section::<EarlyStoppingConfig>("callbacks.early-stopping", text);
         let defaults = parse("").unwrap();
         assert_eq!(defaults, EarlyStoppingConfig { monitor: "val_loss".into(), patience: 5, min_delta: 0.0, mode: Mode::Auto });
         assert_eq!(parse("mode: max\npatience: 2").unwrap().mode, Mode::Max);

@@ -224,28 +224,13 @@ mod tests {
     use burn::nn::{Linear, LinearConfig};
     use burn::tensor::Device;
     use frameworm_core::{DataInfo, Hook, HookContext, HookRegistry, LossOutput, Model};
+    // Tests that draw from the device's random generator hold `rng_lock`, so a seeded test
+    // sees exactly its own sequence.
+    use frameworm_core::testing::{image_info, parse_yaml_section, pattern_images, rng_lock};
     use frameworm_plugin_dcgan::DcganConfig;
-
-    /// The device's random generator is shared by every test thread: tests that draw from it
-    /// hold this lock, so a seeded test sees exactly its own sequence.
-    static RNG: Mutex<()> = Mutex::new(());
-
-    fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
-        RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn digits() -> DataInfo {
-        DataInfo { channels: 1, height: 8, width: 8, num_classes: None }
-    }
 
     fn small() -> DcganConfig {
         DcganConfig { latent_dim: 8, generator_channels: vec![16, 8], discriminator_channels: vec![8, 16], ..DcganConfig::default() }
-    }
-
-    /// Images with values in [0, 1]: a fixed pattern.
-    fn images(n: usize, device: &Device) -> Tensor<4> {
-        let values: Vec<f32> = (0..n * 64).map(|i| ((i * 7919) % 101) as f32 / 100.0).collect();
-        Tensor::<1>::from_floats(values.as_slice(), device).reshape([n, 1, 8, 8])
     }
 
     /// Float tensors' values in visiting order: the trainable parameters only, or also the
@@ -297,7 +282,7 @@ mod tests {
     impl Harness {
         fn new(seed: u64, device: &Device) -> Harness {
             device.seed(seed);
-            let model = Dcgan::new(&small(), &digits(), device).unwrap();
+            let model = Dcgan::new(&small(), &image_info(1, 8, 8), device).unwrap();
             Harness {
                 model: frameworm_core::erase(model),
                 optimizer: AdamConfig::new().with_beta_1(0.5).init(),
@@ -338,7 +323,7 @@ mod tests {
         let device = Device::default().autodiff();
         let mut harness = Harness::new(5, &device);
         let mut gan = trainer(GanTrainerConfig { discriminator_lr: 1e-3, ..GanTrainerConfig::default() });
-        let real = images(8, &device);
+        let real = pattern_images(8, 1, 8, 8, &device);
 
         let (g0, d0) = snapshot(&*harness.model);
         gan.discriminator_update(&mut harness.context(1e-3), &real).unwrap();
@@ -386,7 +371,7 @@ mod tests {
             });
         }
         let mut gan = trainer(GanTrainerConfig { discriminator_steps: 3, ..GanTrainerConfig::default() });
-        let batch = Batch { images: images(8, &device), labels: None };
+        let batch = Batch { images: pattern_images(8, 1, 8, 8, &device), labels: None };
         let output = harness.train(&mut gan, &batch, 1, &device);
         let log = log.lock().unwrap().clone();
         assert_eq!(log.len(), 12, "{log:?}");
@@ -412,7 +397,7 @@ mod tests {
         let device = Device::default().autodiff();
         let mut harness = Harness::new(7, &device);
         let mut gan = trainer(GanTrainerConfig { discriminator_lr: 2e-3, discriminator_steps: 2, ..GanTrainerConfig::default() });
-        let batch = Batch { images: images(16, &device), labels: None };
+        let batch = Batch { images: pattern_images(16, 1, 8, 8, &device), labels: None };
         let first = harness.train(&mut gan, &batch, 100, &device);
         let mut last = first.clone();
         for step in 1..15 {
@@ -432,7 +417,7 @@ mod tests {
         let inner = Device::default();
         let mut inference = harness.model.inference();
         let before = full_snapshot(&*inference);
-        let batch = Batch { images: images(8, &inner), labels: None };
+        let batch = Batch { images: pattern_images(8, 1, 8, 8, &inner), labels: None };
         let output = {
             let mut step = StepContext {
                 model: &mut *inference,
@@ -456,7 +441,7 @@ mod tests {
         let _rng = rng_lock();
         let device = Device::default().autodiff();
         let dir = tempfile::tempdir().unwrap();
-        let batch = Batch { images: images(8, &device), labels: None };
+        let batch = Batch { images: pattern_images(8, 1, 8, 8, &device), labels: None };
         let config = GanTrainerConfig { discriminator_lr: 1e-3, ..GanTrainerConfig::default() };
 
         // Run A: three steps, checkpoint (model, main optimizer, trainer state), one more step.
@@ -535,11 +520,11 @@ mod tests {
     fn another_model_is_a_clear_error() {
         let _rng = rng_lock();
         let device = Device::default().autodiff();
-        let mut model = frameworm_core::erase(NotAGan::new(&(), &digits(), &device).unwrap());
+        let mut model = frameworm_core::erase(NotAGan::new(&(), &image_info(1, 8, 8), &device).unwrap());
         let mut optimizer = AdamConfig::new().init();
         let (mut hooks, mut hook_context) = (HookRegistry::new(), HookContext::default());
         let mut step = StepContext { model: &mut *model, optimizer: &mut optimizer, lr: 1e-3, last_batch: false, hooks: &mut hooks, hook_context: &mut hook_context };
-        let batch = Batch { images: images(2, &device), labels: None };
+        let batch = Batch { images: pattern_images(2, 1, 8, 8, &device), labels: None };
         let mut gan = trainer(GanTrainerConfig::default());
         let checked = gan.check_model(&*step.model).err().unwrap().to_string();
         let trained = gan.training_step(&mut step, &batch, 0).err().unwrap().to_string();
@@ -562,10 +547,7 @@ mod tests {
         assert!(message.starts_with("trainer.gan.discriminator_betas.1: must be in [0, 1)"), "{message}");
         let message = error(GanTrainerConfig { discriminator_steps: 0, ..GanTrainerConfig::default() });
         assert_eq!(message, "trainer.gan.discriminator_steps: must be at least 1");
-        let parse = |text: &str| {
-            let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::parse_section::<GanTrainerConfig>("trainer.gan", &value)
-        };
+        let parse = |text: &str| parse_yaml_section::<GanTrainerConfig>("trainer.gan", text);
         assert_eq!(parse("discriminator_steps: 2").unwrap(), GanTrainerConfig { discriminator_steps: 2, ..GanTrainerConfig::default() });
         let message = parse("d_lr: 1.0").unwrap_err().to_string();
         assert!(message.contains("unknown field `d_lr`"), "{message}");

@@ -137,6 +137,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use frameworm_core::testing::parse_yaml_section;
 
     /// Writes a `width × height` PNG filled with `rgb`, creating folders as needed.
     fn png(path: &Path, width: u32, height: u32, rgb: [u8; 3]) {
@@ -235,8 +236,7 @@ mod tests {
     }
 
     fn parse(yaml: &str) -> Result<ImageFolderConfig, String> {
-        let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
-        frameworm_core::parse_section("dataset.image-folder", &value).map_err(|error| error.to_string())
+        parse_yaml_section("dataset.image-folder", yaml).map_err(|error| error.to_string())
     }
 
     #[test]

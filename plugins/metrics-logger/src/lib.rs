@@ -264,6 +264,7 @@ impl Callback for MetricsLogger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use frameworm_core::testing::parse_yaml_section;
 
     fn new_logger(config: MetricsLoggerConfig) -> MetricsLogger {
         MetricsLogger::from_config(config).unwrap()
@@ -452,10 +453,7 @@ mod tests {
 
     #[test]
     fn config_defaults_and_validation() {
-        let parse = |text: &str| {
-            let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::parse_section::<MetricsLoggerConfig>("callbacks.metrics-logger", &value)
-        };
+        let parse = |text: &str| parse_yaml_section::<MetricsLoggerConfig>("callbacks.metrics-logger", text);
         assert_eq!(parse("").unwrap(), MetricsLoggerConfig { dir: None, log_every: 50 });
         assert_eq!(parse("dir: /tmp/x\nlog_every: 0").unwrap(), MetricsLoggerConfig { dir: Some("/tmp/x".into()), log_every: 0 });
         assert!(parse("every: 3").unwrap_err().to_string().contains("unknown field `every`"));

@@ -150,6 +150,7 @@ mod tests {
 
     use super::idx::tests::{images_bytes, labels_bytes};
     use super::*;
+    use frameworm_core::testing::parse_yaml_section;
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -267,8 +268,7 @@ mod tests {
     }
 
     fn parse(yaml: &str) -> Result<MnistIdxConfig, String> {
-        let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
-        frameworm_core::parse_section("dataset.mnist-idx", &value).map_err(|error| error.to_string())
+        parse_yaml_section("dataset.mnist-idx", yaml).map_err(|error| error.to_string())
     }
 
     #[test]

@@ -111,6 +111,7 @@ impl Dataset for Synthetic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use frameworm_core::testing::parse_yaml_section;
 
     fn data(config: SyntheticConfig) -> Synthetic {
         Synthetic::from_config(config).unwrap()
@@ -202,8 +203,7 @@ mod tests {
     }
 
     fn parse(yaml: &str) -> Result<SyntheticConfig, String> {
-        let value: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
-        frameworm_core::parse_section("dataset.synthetic", &value).map_err(|error| error.to_string())
+        parse_yaml_section("dataset.synthetic", yaml).map_err(|error| error.to_string())
     }
 
     #[test]

@@ -265,33 +265,18 @@ impl Sampler for Vae {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::optim::{AdamConfig, GradientsParams};
-
-    fn info(channels: usize, height: usize, width: usize) -> DataInfo {
-        DataInfo { channels, height, width, num_classes: None }
-    }
-
-    fn value(tensor: Tensor<1>) -> f64 {
-        tensor.into_scalar::<f32>() as f64
-    }
-
-    /// Images with values in [0, 1]: a fixed pattern, so tests do not depend on a seed.
-    fn images(n: usize, c: usize, h: usize, w: usize, device: &Device) -> Tensor<4> {
-        let len = n * c * h * w;
-        let values: Vec<f32> = (0..len).map(|i| ((i * 7919) % 101) as f32 / 100.0).collect();
-        Tensor::<1>::from_floats(values.as_slice(), device).reshape([n, c, h, w])
-    }
+    use frameworm_core::testing::{adam_steps, bars, image_info, mean_loss, parse_yaml_section, pattern_images, value};
 
     #[test]
     fn shapes_round_trip_for_digits_mnist_and_cifar_sizes() {
         let device = Device::default();
         for (c, h, w) in [(1, 8, 8), (1, 28, 28), (3, 32, 32), (1, 16, 16), (2, 7, 9)] {
-            let model = Vae::new(&VaeConfig::default(), &info(c, h, w), &device).unwrap();
-            let output = model.forward(images(2, c, h, w, &device));
+            let model = Vae::new(&VaeConfig::default(), &image_info(c, h, w), &device).unwrap();
+            let output = model.forward(pattern_images(2, c, h, w, &device));
             assert_eq!(output.reconstruction.dims(), [2, c, h, w], "{c}×{h}×{w}");
             assert_eq!(output.mu.dims(), [2, 16]);
             assert_eq!(output.logvar.dims(), [2, 16]);
-            assert_eq!(model.reconstruct(images(3, c, h, w, &device)).dims(), [3, c, h, w]);
+            assert_eq!(model.reconstruct(pattern_images(3, c, h, w, &device)).dims(), [3, c, h, w]);
             assert_eq!(model.sample(5, &device).dims(), [5, c, h, w]);
         }
     }
@@ -300,10 +285,10 @@ mod tests {
     fn three_layers_on_mnist_and_custom_latent() {
         let device = Device::default();
         let config = VaeConfig { latent_dim: 3, channels: vec![8, 16, 4], beta: 0.5 };
-        let model = Vae::new(&config, &info(1, 28, 28), &device).unwrap();
+        let model = Vae::new(&config, &image_info(1, 28, 28), &device).unwrap();
         assert_eq!(model.latent_dim(), 3);
         assert_eq!(model.bottleneck, [4, 4, 4]); // 28 → 14 → 7 → 4
-        let (mu, logvar) = model.encode(images(2, 1, 28, 28, &device));
+        let (mu, logvar) = model.encode(pattern_images(2, 1, 28, 28, &device));
         assert_eq!((mu.dims(), logvar.dims()), ([2, 3], [2, 3]));
         let decoded = model.decode(Tensor::zeros([4, 3], &device));
         assert_eq!(decoded.dims(), [4, 1, 28, 28]);
@@ -322,8 +307,8 @@ mod tests {
         let device = Device::default();
         for beta in [1.0, 2.5] {
             let config = VaeConfig { beta, ..VaeConfig::default() };
-            let model = Vae::new(&config, &info(1, 8, 8), &device).unwrap();
-            let batch = Batch { images: images(4, 1, 8, 8, &device), labels: None };
+            let model = Vae::new(&config, &image_info(1, 8, 8), &device).unwrap();
+            let batch = Batch { images: pattern_images(4, 1, 8, 8, &device), labels: None };
             let output = model.compute_loss(&batch);
             let names: Vec<_> = output.metrics.iter().map(|(name, _)| *name).collect();
             assert_eq!(names, ["reconstruction", "kl"]);
@@ -356,35 +341,18 @@ mod tests {
         assert!((bce - 400.0).abs() < 1e-3, "{bce}");
     }
 
-    /// Binary bar images (horizontal or vertical stripes): learnable, and their BCE floor is 0.
-    fn bars(n: usize, device: &Device) -> Tensor<4> {
-        let values: Vec<f32> = (0..n * 64)
-            .map(|i| {
-                let (item, row, col) = (i / 64, (i % 64) / 8, i % 8);
-                let line = if item % 2 == 0 { row } else { col };
-                if line % 4 == item % 4 { 1.0 } else { 0.0 }
-            })
-            .collect();
-        Tensor::<1>::from_floats(values.as_slice(), device).reshape([n, 1, 8, 8])
-    }
-
     #[test]
     fn adam_steps_lower_the_loss_on_a_fixed_batch() {
         let device = Device::default().autodiff();
         device.seed(7);
         let config = VaeConfig { latent_dim: 4, channels: vec![8, 16], beta: 1.0 };
-        let mut model = Vae::new(&config, &info(1, 8, 8), &device).unwrap();
+        let model = Vae::new(&config, &image_info(1, 8, 8), &device).unwrap();
+        // Binary bars: learnable, and their BCE floor is 0.
         let batch = Batch { images: bars(8, &device), labels: None };
         // The loss is stochastic (eps), so compare averages over a few evaluations.
-        let mean_loss = |model: &Vae| (0..4).map(|_| value(model.compute_loss(&batch).loss)).sum::<f64>() / 4.0;
-        let before = mean_loss(&model);
-        let mut optim = AdamConfig::new().init();
-        for _ in 0..60 {
-            let loss = model.compute_loss(&batch).loss;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(1e-2, model, grads);
-        }
-        let after = mean_loss(&model);
+        let before = mean_loss(&model, &batch, 4);
+        let model = adam_steps(model, &batch, 60, 1e-2);
+        let after = mean_loss(&model, &batch, 4);
         assert!(after.is_finite());
         assert!(after < before * 0.7, "loss did not drop: {before} -> {after}");
     }
@@ -393,7 +361,7 @@ mod tests {
     fn refuses_bad_configs_with_clear_messages() {
         let device = Device::default();
         let error = |config: VaeConfig, data: DataInfo| Vae::new(&config, &data, &device).unwrap_err().to_string();
-        let digits = info(1, 8, 8);
+        let digits = image_info(1, 8, 8);
         let message = error(VaeConfig { latent_dim: 0, ..VaeConfig::default() }, digits);
         assert!(message.starts_with("model.vae: `latent_dim` must be positive"), "{message}");
         let message = error(VaeConfig { channels: vec![], ..VaeConfig::default() }, digits);
@@ -408,16 +376,13 @@ mod tests {
         // Three layers fit an 8×8 image (down to 1×1).
         assert!(Vae::new(&VaeConfig { channels: vec![4; 3], ..VaeConfig::default() }, &digits, &device).is_ok());
         // A narrow side counts.
-        let message = error(VaeConfig::default(), info(1, 32, 3));
+        let message = error(VaeConfig::default(), image_info(1, 32, 3));
         assert!(message.contains("a 32×3 image is too small for 2 stride-2 layers"), "{message}");
     }
 
     #[test]
     fn config_defaults_and_unknown_keys() {
-        let parse = |text: &str| {
-            let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::parse_section::<VaeConfig>("model.vae", &value)
-        };
+        let parse = |text: &str| parse_yaml_section::<VaeConfig>("model.vae", text);
         assert_eq!(parse("").unwrap(), VaeConfig { latent_dim: 16, channels: vec![32, 64], beta: 1.0 });
         assert_eq!(parse("latent_dim: 8\nbeta: 4.0").unwrap(), VaeConfig { latent_dim: 8, channels: vec![32, 64], beta: 4.0 });
         let error = parse("latent: 3").unwrap_err().to_string();

@@ -308,29 +308,10 @@ impl Sampler for ResnetVae {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::optim::{AdamConfig, GradientsParams};
-
-    fn info(channels: usize, height: usize, width: usize) -> DataInfo {
-        DataInfo { channels, height, width, num_classes: None }
-    }
+    use frameworm_core::testing::{adam_steps, bars, floats, image_info, mean_loss, parse_yaml_section, pattern_images, value};
 
     fn small() -> ResnetVaeConfig {
         ResnetVaeConfig { latent_dim: 6, hidden_channels: 8, kl_weight: 0.001 }
-    }
-
-    fn value(tensor: Tensor<1>) -> f64 {
-        tensor.into_scalar::<f32>() as f64
-    }
-
-    fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-        tensor.into_data().try_to_vec::<f32>().expect("f32 data")
-    }
-
-    /// Images with values in [0, 1]: a fixed pattern, so tests do not depend on a seed.
-    fn images(n: usize, c: usize, h: usize, w: usize, device: &Device) -> Tensor<4> {
-        let len = n * c * h * w;
-        let values: Vec<f32> = (0..len).map(|i| ((i * 7919) % 101) as f32 / 100.0).collect();
-        Tensor::<1>::from_floats(values.as_slice(), device).reshape([n, c, h, w])
     }
 
     fn in_unit_range(tensor: Tensor<4>) -> (f64, f64) {
@@ -350,14 +331,14 @@ mod tests {
                 (1, 16, 16, [8, 4, 4]),
                 (2, 7, 9, [8, 1, 2]),
             ] {
-                let model = ResnetVae::new(&small(), &info(c, h, w), &device).unwrap();
+                let model = ResnetVae::new(&small(), &image_info(c, h, w), &device).unwrap();
                 assert_eq!(model.decoder_start(), start, "{c}×{h}×{w}");
-                let output = model.forward(images(3, c, h, w, &device));
+                let output = model.forward(pattern_images(3, c, h, w, &device));
                 assert_eq!(output.reconstruction.dims(), [3, c, h, w], "{c}×{h}×{w}");
                 assert_eq!(output.mu.dims(), [3, 6]);
                 assert_eq!(output.logvar.dims(), [3, 6]);
                 in_unit_range(output.reconstruction);
-                assert_eq!(model.reconstruct(images(2, c, h, w, &device)).dims(), [2, c, h, w]);
+                assert_eq!(model.reconstruct(pattern_images(2, c, h, w, &device)).dims(), [2, c, h, w]);
                 let samples = model.sample(5, &device);
                 assert_eq!(samples.dims(), [5, c, h, w]);
                 in_unit_range(samples);
@@ -368,10 +349,10 @@ mod tests {
     #[test]
     fn the_originals_defaults_and_16x16_still_work() {
         let device = Device::default();
-        let model = ResnetVae::new(&ResnetVaeConfig::default(), &info(3, 16, 16), &device).unwrap();
+        let model = ResnetVae::new(&ResnetVaeConfig::default(), &image_info(3, 16, 16), &device).unwrap();
         assert_eq!(model.decoder_start(), [128, 4, 4]); // what the original hard-coded
         assert_eq!((model.latent_dim(), model.kl_weight()), (128, 0.001));
-        assert_eq!(model.forward(images(2, 3, 16, 16, &device)).reconstruction.dims(), [2, 3, 16, 16]);
+        assert_eq!(model.forward(pattern_images(2, 3, 16, 16, &device)).reconstruction.dims(), [2, 3, 16, 16]);
     }
 
     #[test]
@@ -402,8 +383,8 @@ mod tests {
         device.seed(3);
         for kl_weight in [0.001, 0.0, 0.5] {
             let config = ResnetVaeConfig { kl_weight, ..small() };
-            let model = ResnetVae::new(&config, &info(1, 8, 8), &device).unwrap();
-            let output = model.compute_loss(&Batch { images: images(4, 1, 8, 8, &device), labels: None });
+            let model = ResnetVae::new(&config, &image_info(1, 8, 8), &device).unwrap();
+            let output = model.compute_loss(&Batch { images: pattern_images(4, 1, 8, 8, &device), labels: None });
             let names: Vec<_> = output.metrics.iter().map(|(name, _)| *name).collect();
             assert_eq!(names, ["recon_loss", "kl_loss"]);
             let loss = output.loss.into_scalar::<f32>();
@@ -420,33 +401,33 @@ mod tests {
     #[test]
     fn batch_norm_trains_on_batch_statistics_and_infers_with_running_ones() {
         let device = Device::default().autodiff();
-        let model = ResnetVae::new(&small(), &info(1, 8, 8), &device).unwrap();
-        let before = values(model.down1_bn.running_mean.value_sync());
+        let model = ResnetVae::new(&small(), &image_info(1, 8, 8), &device).unwrap();
+        let before = floats(model.down1_bn.running_mean.value_sync());
         assert!(before.iter().all(|&v| v == 0.0));
-        let batch = images(4, 1, 8, 8, &device);
+        let batch = pattern_images(4, 1, 8, 8, &device);
         let _ = model.forward(batch.clone());
-        let after = values(model.down1_bn.running_mean.value_sync());
+        let after = floats(model.down1_bn.running_mean.value_sync());
         assert!(after.iter().any(|&v| v != 0.0), "a training forward updates the running mean: {after:?}");
 
         // Training mode: an item's output depends on its batch (batch statistics).
-        let alone = values(model.reconstruct(batch.clone().narrow(0, 0, 1)));
-        let together = values(model.reconstruct(batch.clone()).narrow(0, 0, 1));
+        let alone = floats(model.reconstruct(batch.clone().narrow(0, 0, 1)));
+        let together = floats(model.reconstruct(batch.clone()).narrow(0, 0, 1));
         assert!(alone.iter().zip(&together).any(|(a, b)| (a - b).abs() > 1e-4));
 
         // Inference copy: running statistics, so it does not; and the running stats stay put.
-        let trained = values(model.down1_bn.running_mean.value_sync());
+        let trained = floats(model.down1_bn.running_mean.value_sync());
         let valid = model.valid();
         let batch = batch.inner();
-        let alone = values(valid.reconstruct(batch.clone().narrow(0, 0, 1)));
-        let together = values(valid.reconstruct(batch).narrow(0, 0, 1));
+        let alone = floats(valid.reconstruct(batch.clone().narrow(0, 0, 1)));
+        let together = floats(valid.reconstruct(batch).narrow(0, 0, 1));
         assert!(alone.iter().zip(&together).all(|(a, b)| (a - b).abs() < 1e-5));
-        assert_eq!(values(valid.down1_bn.running_mean.value_sync()), trained);
+        assert_eq!(floats(valid.down1_bn.running_mean.value_sync()), trained);
     }
 
     #[test]
     fn sampler_is_deterministic_under_the_device_seed() {
         let device = Device::default();
-        let model = ResnetVae::new(&small(), &info(1, 8, 8), &device).unwrap();
+        let model = ResnetVae::new(&small(), &image_info(1, 8, 8), &device).unwrap();
         let sampler = model.sampler().expect("resnet-vae can sample");
         let draw = |seed| {
             device.seed(seed);
@@ -455,21 +436,9 @@ mod tests {
         let first = draw(11);
         assert_eq!(first.dims(), [7, 1, 8, 8]);
         in_unit_range(first.clone());
-        assert_eq!(values(first.clone()), values(draw(11)));
-        assert_ne!(values(first), values(draw(12)));
-        assert!(model.reconstruction(images(2, 1, 8, 8, &device)).is_some());
-    }
-
-    /// Binary bar images (horizontal or vertical stripes): learnable, with an MSE floor of 0.
-    fn bars(n: usize, device: &Device) -> Tensor<4> {
-        let values: Vec<f32> = (0..n * 64)
-            .map(|i| {
-                let (item, row, col) = (i / 64, (i % 64) / 8, i % 8);
-                let line = if item % 2 == 0 { row } else { col };
-                if line % 4 == item % 4 { 1.0 } else { 0.0 }
-            })
-            .collect();
-        Tensor::<1>::from_floats(values.as_slice(), device).reshape([n, 1, 8, 8])
+        assert_eq!(floats(first.clone()), floats(draw(11)));
+        assert_ne!(floats(first), floats(draw(12)));
+        assert!(model.reconstruction(pattern_images(2, 1, 8, 8, &device)).is_some());
     }
 
     #[test]
@@ -477,18 +446,13 @@ mod tests {
         let device = Device::default().autodiff();
         device.seed(7);
         let config = ResnetVaeConfig { latent_dim: 4, hidden_channels: 8, kl_weight: 0.001 };
-        let mut model = ResnetVae::new(&config, &info(1, 8, 8), &device).unwrap();
+        let model = ResnetVae::new(&config, &image_info(1, 8, 8), &device).unwrap();
+        // Binary bars: learnable, with an MSE floor of 0.
         let batch = Batch { images: bars(8, &device), labels: None };
         // The loss is stochastic (eps), so compare averages over a few evaluations.
-        let mean_loss = |model: &ResnetVae| (0..4).map(|_| value(model.compute_loss(&batch).loss)).sum::<f64>() / 4.0;
-        let before = mean_loss(&model);
-        let mut optim = AdamConfig::new().init();
-        for _ in 0..80 {
-            let loss = model.compute_loss(&batch).loss;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(1e-2, model, grads);
-        }
-        let after = mean_loss(&model);
+        let before = mean_loss(&model, &batch, 4);
+        let model = adam_steps(model, &batch, 80, 1e-2);
+        let after = mean_loss(&model, &batch, 4);
         assert!(after.is_finite());
         assert!(after < before * 0.5, "loss did not drop: {before} -> {after}");
         // The inference copy (running statistics) reconstructs the bars too.
@@ -504,7 +468,7 @@ mod tests {
         let error = |config: ResnetVaeConfig, data: DataInfo| {
             ResnetVae::new(&config, &data, &device).unwrap_err().to_string()
         };
-        let digits = info(1, 8, 8);
+        let digits = image_info(1, 8, 8);
         let message = error(ResnetVaeConfig { latent_dim: 0, ..small() }, digits);
         assert!(message.starts_with("model.resnet-vae.latent_dim: must be positive"), "{message}");
         for hidden_channels in [0, 1, 7] {
@@ -516,17 +480,14 @@ mod tests {
             let message = error(ResnetVaeConfig { kl_weight, ..small() }, digits);
             assert!(message.starts_with("model.resnet-vae.kl_weight: must be a finite number >= 0"), "{message}");
         }
-        let message = error(small(), info(1, 3, 8));
+        let message = error(small(), image_info(1, 3, 8));
         assert!(message.contains("at least 1×4×4") && message.contains("1×3×8"), "{message}");
-        assert!(ResnetVae::new(&small(), &info(1, 4, 4), &device).is_ok());
+        assert!(ResnetVae::new(&small(), &image_info(1, 4, 4), &device).is_ok());
     }
 
     #[test]
     fn config_defaults_and_unknown_keys() {
-        let parse = |text: &str| {
-            let value: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
-            frameworm_core::parse_section::<ResnetVaeConfig>(SECTION, &value)
-        };
+        let parse = |text: &str| parse_yaml_section::<ResnetVaeConfig>(SECTION, text);
         assert_eq!(parse("").unwrap(), ResnetVaeConfig { latent_dim: 128, hidden_channels: 128, kl_weight: 0.001 });
         assert_eq!(
             parse("latent_dim: 8\nkl_weight: 0.05").unwrap(),
