@@ -1,6 +1,6 @@
 //! End to end: in a temporary copy of the workspace, `cargo xtask new-plugin` scaffolds a
-//! plugin, `cargo build` picks it up with no manual edit, and `frameworm plugins list --json`
-//! shows it. It builds in its own persistent cargo `build-dir` (`<target>/e2e-build`): cargo
+//! plugin of every kind, `cargo build` picks them up with no manual edit, their own tests pass
+//! (so no template falls behind the API), and `frameworm plugins list --json` shows them. It builds in its own persistent cargo `build-dir` (`<target>/e2e-build`): cargo
 //! hashes workspace crates by their path relative to the workspace, so sharing the outer build
 //! dir would let the copy overwrite the real workspace's artifacts. The first run is a cold build.
 
@@ -64,8 +64,20 @@ fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
     assert_eq!(std::fs::read_to_string(workspace.join("Cargo.toml")).unwrap(), manifest_before);
     assert!(!workspace.join("Bad").exists() && !workspace.join("plugins/../Bad").exists());
 
+    let others = ["model", "trainer", "pipeline", "dataset", "callback"];
+    for kind in others {
+        let created = cargo(workspace, &["xtask", "new-plugin", &format!("foo-{kind}"), "--kind", kind]);
+        assert!(created.status.success(), "{kind}: {}", text(&created));
+    }
+
     let built = cargo(workspace, &["build", "--release", "--bin", "frameworm"]);
     assert!(built.status.success(), "{}", text(&built));
+    let mut test_args = vec!["test".to_string(), "--release".into(), "--features".into(), "burn/flex".into()];
+    for kind in ["metric"].into_iter().chain(others) {
+        test_args.extend(["-p".to_string(), format!("frameworm-plugin-foo-{kind}")]);
+    }
+    let tested = cargo(workspace, &test_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(tested.status.success(), "the scaffolded plugins' tests: {}", text(&tested));
 
     let listed = Command::new(workspace.join("target/release/frameworm"))
         .args(["plugins", "list", "--json"])
@@ -82,4 +94,10 @@ fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
     assert_eq!(foo["components"][0]["kind"], "metric");
     assert_eq!(foo["components"][0]["qualified_name"], "foo-metric::foo-metric");
     assert_eq!(foo["manifest"], "plugins/foo-metric/plugin.yaml");
+    for kind in others {
+        let name = format!("foo-{kind}");
+        let plugin = plugins.as_array().unwrap().iter().find(|p| p["name"] == name.as_str());
+        let plugin = plugin.unwrap_or_else(|| panic!("{name} not listed: {plugins:#}"));
+        assert_eq!(plugin["components"][0]["kind"], kind, "{plugin:#}");
+    }
 }

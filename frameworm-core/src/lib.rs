@@ -12,6 +12,7 @@
 //! | L2 | `registry`, `data` | constructors by kind and name; datasets, splits, loaders, prefetch |
 //! | L3 | `session` | the run plan: config checked and located once, components built once |
 //! | L4 | `engine` | the loop, checkpoints, run folder, optimizer, scoring, evaluation, progress events |
+//! | edge | `prelude`, `testing`, `fuzzing` | what plugins import; test support for plugin authors; fuzz entry points |
 //!
 //! Modules are private; what is public is re-exported here and in [`prelude`], which is all a
 //! plugin needs.
@@ -28,6 +29,8 @@ mod images;
 pub mod prelude;
 mod registry;
 mod session;
+#[doc(hidden)]
+pub mod testing;
 
 pub use burn;
 pub use frameworm_manifest::{Hook, Kind, PluginOrigin};

@@ -6,7 +6,7 @@
 //!   no seed), [`bars`] (learnable binary 8×8 images);
 //! - reading tensors: [`value`], [`floats`];
 //! - training checks: [`mean_loss`] over several draws and [`adam_steps`] on one fixed batch,
-//!   for "a few optimizer steps lower the loss";
+//!   and [`assert_adam_lowers_loss`] ("a few optimizer steps lower the loss") built on them;
 //! - config sections: [`parse_yaml_section`], a section's YAML text through [`parse_section`];
 //! - [`rng_lock`]: the backend's random generator is one per process, shared by every test thread.
 
@@ -69,6 +69,18 @@ pub fn adam_steps<M: Model>(mut model: M, batch: &Batch, steps: usize, lr: f64) 
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optimizer.step(lr, model, grads);
     }
+    model
+}
+
+/// "A few optimizer steps lower the loss": the mean loss over `draws` draws, then `steps` Adam
+/// steps at `lr` on `batch`, then the mean loss again, which must be finite and below
+/// `factor` × where it started. Returns the trained model for further checks.
+pub fn assert_adam_lowers_loss<M: Model>(model: M, batch: &Batch, draws: usize, steps: usize, lr: f64, factor: f64) -> M {
+    let before = mean_loss(&model, batch, draws);
+    let model = adam_steps(model, batch, steps, lr);
+    let after = mean_loss(&model, batch, draws);
+    assert!(after.is_finite());
+    assert!(after < before * factor, "loss did not drop: {before} -> {after}");
     model
 }
 

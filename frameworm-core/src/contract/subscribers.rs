@@ -335,9 +335,8 @@ fn call(subscriber: &mut Subscriber, event: &HookEvent<'_>, ctx: &mut HookContex
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::event::Metrics;
+    use crate::contract::event::{Metrics, StopRequest};
     use crate::contract::scalar::Scalar;
-    use crate::contract::event::StopRequest;
     use std::sync::{Arc, Mutex};
 
     type Log = Arc<Mutex<Vec<String>>>;
@@ -349,6 +348,16 @@ mod tests {
             log.lock().unwrap().push(format!("{label}:{}", event.hook()));
             Ok(())
         }
+    }
+
+    /// A registry whose closures record `label:hook` in one log: (hook, plugin, name, priority, label).
+    fn recording(subscriptions: &[(Hook, &str, &str, i32, &str)]) -> (Log, HookRegistry) {
+        let log = Log::default();
+        let mut hooks = HookRegistry::new();
+        for &(hook, plugin, name, priority, label) in subscriptions {
+            hooks.on(hook, plugin, name, priority, recorder(&log, label));
+        }
+        (log, hooks)
     }
 
     struct Recorder(Log, &'static str);
@@ -365,13 +374,13 @@ mod tests {
 
     #[test]
     fn priority_then_registration_order() {
-        let log: Log = Log::default();
-        let mut hooks = HookRegistry::new();
-        hooks.on(Hook::EpochBegin, "p", "late", 10, recorder(&log, "late"));
-        hooks.on(Hook::EpochBegin, "p", "first-zero", 0, recorder(&log, "a"));
-        hooks.on(Hook::EpochBegin, "q", "second-zero", 0, recorder(&log, "b"));
-        hooks.on(Hook::EpochBegin, "q", "early", -5, recorder(&log, "early"));
-        hooks.on(Hook::EpochEnd, "q", "other-hook", -100, recorder(&log, "other"));
+        let (log, mut hooks) = recording(&[
+            (Hook::EpochBegin, "p", "late", 10, "late"),
+            (Hook::EpochBegin, "p", "first-zero", 0, "a"),
+            (Hook::EpochBegin, "q", "second-zero", 0, "b"),
+            (Hook::EpochBegin, "q", "early", -5, "early"),
+            (Hook::EpochEnd, "q", "other-hook", -100, "other"),
+        ]);
         hooks.fire(&HookEvent::EpochBegin, &mut HookContext::default()).unwrap();
         assert_eq!(*log.lock().unwrap(), ["early:on_epoch_begin", "a:on_epoch_begin", "b:on_epoch_begin", "late:on_epoch_begin"]);
         let order: Vec<_> = hooks.list().into_iter().map(|i| i.name).collect();
@@ -380,10 +389,7 @@ mod tests {
 
     #[test]
     fn global_and_per_plugin_switches() {
-        let log: Log = Log::default();
-        let mut hooks = HookRegistry::new();
-        hooks.on(Hook::TrainBegin, "p", "a", 0, recorder(&log, "p"));
-        hooks.on(Hook::TrainBegin, "q", "b", 0, recorder(&log, "q"));
+        let (log, mut hooks) = recording(&[(Hook::TrainBegin, "p", "a", 0, "p"), (Hook::TrainBegin, "q", "b", 0, "q")]);
         let mut ctx = HookContext::default();
         hooks.disable();
         hooks.fire(&HookEvent::TrainBegin, &mut ctx).unwrap();
@@ -472,11 +478,11 @@ mod tests {
 
     #[test]
     fn a_runs_callbacks_merge_by_priority_and_leave_the_registry_as_it_was() {
-        let log: Log = Log::default();
-        let mut plugins = HookRegistry::new();
-        plugins.on(Hook::EpochEnd, "p", "early", -1, recorder(&log, "p-early"));
-        plugins.on(Hook::EpochEnd, "p", "zero", 0, recorder(&log, "p-zero"));
-        plugins.on(Hook::EpochEnd, "p", "late", 5, recorder(&log, "p-late"));
+        let (log, mut plugins) = recording(&[
+            (Hook::EpochEnd, "p", "early", -1, "p-early"),
+            (Hook::EpochEnd, "p", "zero", 0, "p-zero"),
+            (Hook::EpochEnd, "p", "late", 5, "p-late"),
+        ]);
         let metrics = Metrics::from([("loss".to_string(), 1.0)]);
         for _ in 0..2 {
             let mut run = RunHooks::new(&mut plugins);

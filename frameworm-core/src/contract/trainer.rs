@@ -30,7 +30,18 @@ pub struct StepContext<'a> {
     pub hook_context: &'a mut HookContext,
 }
 
-impl StepContext<'_> {
+impl<'a> StepContext<'a> {
+    /// The context of a validation step: the same model, optimizer and hooks, a learning rate
+    /// of 0 and no epoch end (a validation step updates nothing).
+    pub fn for_validation(
+        model: &'a mut dyn DynModel,
+        optimizer: &'a mut ModuleOptimizer,
+        hooks: &'a mut dyn FireHooks,
+        hook_context: &'a mut HookContext,
+    ) -> Self {
+        StepContext { model, optimizer, lr: 0.0, last_batch: false, hooks, hook_context }
+    }
+
     /// Fires `event` on every subscriber.
     pub fn fire(&mut self, event: &HookEvent<'_>) -> Result<(), HookFailure> {
         self.hooks.fire(event, self.hook_context)

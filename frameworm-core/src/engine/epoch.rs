@@ -193,14 +193,7 @@ impl Run<'_> {
             let batch = batch.map_err(|error| TrainError::Data(error.to_string()))?;
             let items = batch.len() as f64;
             let output = {
-                let mut step = StepContext {
-                    model: &mut *model,
-                    optimizer: &mut self.optimizer,
-                    lr: 0.0,
-                    last_batch: false,
-                    hooks: &mut self.hooks,
-                    hook_context: &mut self.ctx,
-                };
+                let mut step = StepContext::for_validation(&mut *model, &mut self.optimizer, &mut self.hooks, &mut self.ctx);
                 self.trainer.validation_step(&mut step, &batch, batch_idx)?
             };
             sums::add(&mut sums, "val_loss", output.loss.value(), items);

@@ -541,10 +541,17 @@ mod tests {
     use super::*;
     // Every test that draws random numbers (parameter init included) holds `rng_lock`, so a
     // seeded test sees only its own draws.
-    use frameworm_core::testing::{adam_steps, floats, image_info, mean_loss, parse_yaml_section, pattern_images, rng_lock, value};
+    use frameworm_core::testing::{assert_adam_lowers_loss, floats, image_info, parse_yaml_section, pattern_images, rng_lock, value};
 
     fn small(timesteps: usize) -> DdpmConfig {
         DdpmConfig { timesteps, channels: vec![8, 16], groups: 4, ..DdpmConfig::default() }
+    }
+
+    /// Four steps with β = 0.1, 0.2, 0.3, 0.4, so ᾱ = 0.9, 0.72, 0.504, 0.3024: small enough to
+    /// check the formulas by hand, for images of `height × width`.
+    fn four_step_model(height: usize, width: usize, device: &Device) -> Ddpm {
+        let config = DdpmConfig { timesteps: 4, channels: vec![8], beta_start: 0.1, beta_end: 0.4, ..small(4) };
+        Ddpm::new(&config, &image_info(1, height, width), device).unwrap()
     }
 
     #[test]
@@ -589,8 +596,7 @@ mod tests {
     fn q_sample_matches_the_formula() {
         let _rng = rng_lock();
         let device = Device::default();
-        let config = DdpmConfig { timesteps: 4, channels: vec![8], beta_start: 0.1, beta_end: 0.4, ..small(4) };
-        let model = Ddpm::new(&config, &image_info(1, 2, 2), &device).unwrap();
+        let model = four_step_model(2, 2, &device);
         // β = 0.1, 0.2, 0.3, 0.4 → ᾱ = 0.9, 0.72, 0.504, 0.3024.
         let expected_bar = [0.9, 0.72, 0.504, 0.3024];
         for (got, want) in model.alphas_bar().iter().zip(expected_bar) {
@@ -679,19 +685,14 @@ mod tests {
         let model = Ddpm::new(&small(50), &image_info(1, 8, 8), &device).unwrap();
         let batch = Batch { images: patterns(16, &device), labels: None };
         // The loss is stochastic (t and ε), so compare averages over several draws.
-        let before = mean_loss(&model, &batch, 8);
-        let model = adam_steps(model, &batch, 80, 3e-3);
-        let after = mean_loss(&model, &batch, 8);
-        assert!(after.is_finite());
-        assert!(after < before * 0.6, "loss did not drop: {before} -> {after}");
+        assert_adam_lowers_loss(model, &batch, 8, 80, 3e-3, 0.6);
     }
 
     #[test]
     fn reverse_mean_matches_algorithm_2_and_clips_only_out_of_range_x0() {
         let _rng = rng_lock();
         let device = Device::default();
-        let config = DdpmConfig { timesteps: 4, channels: vec![8], beta_start: 0.1, beta_end: 0.4, ..small(4) };
-        let model = Ddpm::new(&config, &image_info(1, 1, 2), &device).unwrap();
+        let model = four_step_model(1, 2, &device);
         // ᾱ = 0.9, 0.72, 0.504, 0.3024 (see q_sample_matches_the_formula).
         let x = Tensor::<1>::from_floats([0.3, -0.2], &device).reshape([1, 1, 1, 2]);
         let eps = Tensor::<1>::from_floats([0.5, 0.1], &device).reshape([1, 1, 1, 2]);

@@ -145,19 +145,28 @@ fn counted() -> &'static Mutex<Vec<String>> {
     COUNTED.get_or_init(Mutex::default)
 }
 
-/// A callback component: built anew for every run that lists it under `callbacks:`.
-struct Counter;
+/// The `counter` callback's section: a label for what it records.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct CounterConfig {
+    label: String,
+}
+
+/// A callback component: built anew, from its section, for every run that lists it.
+struct Counter {
+    label: String,
+}
 
 impl FromConfig for Counter {
-    type Config = ();
-    fn from_config(_: ()) -> Result<Self, ComponentError> {
-        Ok(Counter)
+    type Config = CounterConfig;
+    fn from_config(config: CounterConfig) -> Result<Self, ComponentError> {
+        Ok(Counter { label: config.label })
     }
 }
 
 impl Callback for Counter {
     fn on_train_begin(&mut self, _: &mut HookContext) -> HookResult {
-        counted().lock().unwrap().push("on_train_begin".into());
+        counted().lock().unwrap().push(format!("{}:on_train_begin", self.label));
         Ok(())
     }
 }
@@ -186,7 +195,7 @@ fn register_counting(registrar: &mut Registrar) -> Result<(), RegistryError> {
 #[test]
 fn a_pipeline_that_trains_twice_subscribes_the_run_callbacks_once_each_time() {
     let output = tempfile::tempdir().unwrap();
-    let yaml = format!("model: tiny\ndataset: eight\ncallbacks: [counter]\ndata: {{batch_size: 4}}\noutput_dir: {}\n", output.path().display());
+    let yaml = format!("model: tiny\ndataset: eight\ncallbacks: [{{name: counter, label: run}}]\ndata: {{batch_size: 4}}\noutput_dir: {}\n", output.path().display());
     let config = Config::from_layers(LayeredConfig::from_value("test.yaml".as_ref(), serde_yaml::from_str(&yaml).unwrap())).unwrap();
     let mut registry = Registry::build(register_counting, &[]).unwrap();
     let subscribers = registry.hooks().len();
@@ -194,6 +203,6 @@ fn a_pipeline_that_trains_twice_subscribes_the_run_callbacks_once_each_time() {
     let first = host.train().unwrap();
     let second = host.train().unwrap();
     assert_ne!(first.run_dir, second.run_dir);
-    assert_eq!(*counted().lock().unwrap(), ["on_train_begin", "on_train_begin"], "each run fires its own callback once");
+    assert_eq!(*counted().lock().unwrap(), ["run:on_train_begin", "run:on_train_begin"], "each run fires its own callback once");
     assert_eq!(registry.hooks().len(), subscribers, "the runs left no subscriber in the registry");
 }

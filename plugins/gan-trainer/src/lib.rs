@@ -419,14 +419,7 @@ mod tests {
         let before = full_snapshot(&*inference);
         let batch = Batch { images: pattern_images(8, 1, 8, 8, &inner), labels: None };
         let output = {
-            let mut step = StepContext {
-                model: &mut *inference,
-                optimizer: &mut harness.optimizer,
-                lr: 0.0,
-                last_batch: false,
-                hooks: &mut harness.hooks,
-                hook_context: &mut harness.hook_context,
-            };
+            let mut step = StepContext::for_validation(&mut *inference, &mut harness.optimizer, &mut harness.hooks, &mut harness.hook_context);
             gan.validation_step(&mut step, &batch, 0).unwrap()
         };
         assert_eq!(full_snapshot(&*inference), before);

@@ -265,7 +265,7 @@ impl Sampler for Vae {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frameworm_core::testing::{adam_steps, bars, image_info, mean_loss, parse_yaml_section, pattern_images, value};
+    use frameworm_core::testing::{assert_adam_lowers_loss, bars, image_info, parse_yaml_section, pattern_images, value};
 
     #[test]
     fn shapes_round_trip_for_digits_mnist_and_cifar_sizes() {
@@ -350,11 +350,7 @@ mod tests {
         // Binary bars: learnable, and their BCE floor is 0.
         let batch = Batch { images: bars(8, &device), labels: None };
         // The loss is stochastic (eps), so compare averages over a few evaluations.
-        let before = mean_loss(&model, &batch, 4);
-        let model = adam_steps(model, &batch, 60, 1e-2);
-        let after = mean_loss(&model, &batch, 4);
-        assert!(after.is_finite());
-        assert!(after < before * 0.7, "loss did not drop: {before} -> {after}");
+        assert_adam_lowers_loss(model, &batch, 4, 60, 1e-2, 0.7);
     }
 
     #[test]
