@@ -74,14 +74,15 @@ pub fn adam_steps<M: Model>(mut model: M, batch: &Batch, steps: usize, lr: f64) 
 
 /// "A few optimizer steps lower the loss": the mean loss over `draws` draws, then `steps` Adam
 /// steps at `lr` on `batch`, then the mean loss again, which must be finite and below
-/// `factor` × where it started. Returns the trained model for further checks.
-pub fn assert_adam_lowers_loss<M: Model>(model: M, batch: &Batch, draws: usize, steps: usize, lr: f64, factor: f64) -> M {
+/// `factor` × where it started. Returns the trained model and the mean loss it started from,
+/// for further checks.
+pub fn assert_adam_lowers_loss<M: Model>(model: M, batch: &Batch, draws: usize, steps: usize, lr: f64, factor: f64) -> (M, f64) {
     let before = mean_loss(&model, batch, draws);
     let model = adam_steps(model, batch, steps, lr);
     let after = mean_loss(&model, batch, draws);
     assert!(after.is_finite());
     assert!(after < before * factor, "loss did not drop: {before} -> {after}");
-    model
+    (model, before)
 }
 
 /// Parses `yaml` as the config section named `section` (e.g. `model.vae`), as a run config's

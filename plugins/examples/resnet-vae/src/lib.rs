@@ -450,7 +450,7 @@ mod tests {
         // Binary bars: learnable, with an MSE floor of 0.
         let batch = Batch { images: bars(8, &device), labels: None };
         // The loss is stochastic (eps), so compare averages over a few evaluations.
-        let model = assert_adam_lowers_loss(model, &batch, 4, 80, 1e-2, 0.5);
+        let (model, before) = assert_adam_lowers_loss(model, &batch, 4, 80, 1e-2, 0.5);
         // The inference copy (running statistics) reconstructs the bars too.
         let valid = model.valid();
         let images = bars(8, &device.clone().inner());
