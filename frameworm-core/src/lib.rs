@@ -37,11 +37,11 @@ pub use frameworm_manifest::{Hook, Kind, PluginOrigin};
 
 pub use config::{Config, ConfigError, Override};
 pub use contract::{
-    Batch, Best, Callback, CheckpointInfo, ComponentConfig, ComponentError, DataInfo, Dataset, DynModel, Evaluation, FireHooks,
-    FromConfig, HookContext, HookEvent, HookFailure, HookRegistry, HookResult, HostError, LossOutput, Metric, MetricInput, MetricSource,
-    Metrics, Model, ModelView, NamedMetric, Outcome, Pipeline, PipelineContext, PipelineHost, PipelineReport, RegistryError, RunHooks,
-    Sample, Sampler, Scalar, Score, StepContext, StepError, StepOutput, StopRequest, SubscriberInfo, TrainReport, Trainer, cannot_sample, check_section,
-    default_section, erase, parse_section, scalars, unsupported,
+    Batch, Best, Callback, CheckpointInfo, Column, ComponentConfig, ComponentError, DType, Dataset, DynModel, Evaluation, FieldError,
+    FieldMismatch, FieldNeed, FieldSpec, FireHooks, FromConfig, Generator, HookContext, HookEvent, HookFailure, HookRegistry, HookResult, HostError, LossOutput, Metric, MetricInput, MetricSource,
+    Metrics, Model, ModelView, NamedMetric, Outcome, Pipeline, PipelineContext, PipelineHost, PipelineReport, Predictions, Problem, RegistryError, RunHooks,
+    Sample, Sampler, Scalar, Scaling, Schema, Score, ShapeNeed, StepContext, StepError, StepOutput, StopRequest, SubscriberInfo, TrainReport, Trainer, Value, cannot_generate, cannot_sample, check_section,
+    default_section, erase, fields, parse_section, scalars, unsupported,
 };
 pub use data::{PluginItems, SampleBatcher, Subset};
 pub use engine::{
@@ -52,7 +52,7 @@ pub use engine::checkpoint::{CheckpointError, CheckpointState};
 pub use fsio::{FileError, write_atomic, write_synced};
 pub use images::{GridError, GridLayout, grid_image, write_grid};
 pub use registry::{ComponentMeta, Declared, PluginInfo, PluginRegistrar, Registrar, Registry, RegistrySummary};
-pub use session::{Monitor, PlanError, PlannedCallback, RunData, RunPlan, check as check_config, locate as locate_error, prepare_data, resolved as resolved_config};
+pub use session::{Monitor, PlanError, PlannedCallback, RunData, RunPlan, check as check_config, check_data, check_fields, locate as locate_error, prepare_data, resolved as resolved_config};
 
 /// The framework version plugins declare requirements against (`dependencies.frameworm`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

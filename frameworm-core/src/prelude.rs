@@ -4,7 +4,8 @@
 pub use crate::burn;
 pub use crate::burn::tensor::{Device, Int, Tensor};
 pub use crate::{
-    Batch, Callback, CheckpointInfo, ComponentError, DataInfo, Dataset, DynModel, FromConfig, Hook, HookContext, HookEvent, HookResult,
-    LossOutput, Metric, MetricInput, MetricSource, Metrics, Model, Pipeline, PipelineContext, PipelineReport, PluginRegistrar,
-    RegistryError, Sample, Sampler, Scalar, StepContext, StepError, StepOutput, Trainer,
+    Batch, Callback, CheckpointInfo, ComponentError, DType, Dataset, DynModel, FieldNeed, FieldSpec, FromConfig, Generator, Hook,
+    HookContext, HookEvent, HookResult, LossOutput, Metric, MetricInput, MetricSource, Metrics, Model, Pipeline, PipelineContext,
+    PipelineReport, PluginRegistrar, Predictions, RegistryError, Sample, Sampler, Scalar, Schema, StepContext, StepError, StepOutput,
+    Trainer, Value, fields,
 };

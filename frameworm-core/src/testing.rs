@@ -15,11 +15,11 @@ use std::sync::{Mutex, MutexGuard};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 
-use crate::{Batch, ComponentConfig, ComponentError, DataInfo, Model, parse_section};
+use crate::{Batch, ComponentConfig, ComponentError, Model, Schema, parse_section};
 
-/// The shape of unlabelled images: `channels × height × width`, no classes.
-pub fn image_info(channels: usize, height: usize, width: usize) -> DataInfo {
-    DataInfo { channels, height, width, num_classes: None }
+/// The schema of unlabelled images: `image` f32[channels, height, width].
+pub fn image_info(channels: usize, height: usize, width: usize) -> Schema {
+    Schema::image(channels, height, width, None)
 }
 
 /// `n` images of `c × h × w` with values in `[0, 1]`: a fixed pattern (value `i` is
@@ -57,7 +57,7 @@ pub fn floats<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
 /// The mean of `draws` evaluations of `model`'s loss on `batch`: a loss that draws noise
 /// (a VAE's ε, a diffusion model's t and ε) is compared on its average.
 pub fn mean_loss<M: Model>(model: &M, batch: &Batch, draws: usize) -> f64 {
-    (0..draws).map(|_| value(model.compute_loss(batch).loss)).sum::<f64>() / draws as f64
+    (0..draws).map(|_| value(model.compute_loss(batch).expect("the loss of a test batch").loss)).sum::<f64>() / draws as f64
 }
 
 /// `steps` steps of Adam (default settings) at learning rate `lr` on `model`'s loss of the one
@@ -65,7 +65,7 @@ pub fn mean_loss<M: Model>(model: &M, batch: &Batch, draws: usize) -> f64 {
 pub fn adam_steps<M: Model>(mut model: M, batch: &Batch, steps: usize, lr: f64) -> M {
     let mut optimizer = AdamConfig::new().init();
     for _ in 0..steps {
-        let loss = model.compute_loss(batch).loss;
+        let loss = model.compute_loss(batch).expect("the loss of a test batch").loss;
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optimizer.step(lr, model, grads);
     }

@@ -112,3 +112,9 @@ fn io_hint(error: &std::io::Error) -> &'static str {
         _ => "",
     }
 }
+
+impl From<super::batch::FieldError> for ComponentError {
+    fn from(error: super::batch::FieldError) -> Self {
+        ComponentError::Invalid(error.0)
+    }
+}

@@ -8,10 +8,13 @@ use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 
-use super::batch::{Batch, DataInfo};
+use super::batch::Batch;
 use super::component::ComponentConfig;
 use super::error::ComponentError;
+use super::generator::Generator;
+use super::prediction::Predictions;
 use super::sampler::Sampler;
+use super::schema::{FieldNeed, Schema};
 use super::scalar::Scalar;
 
 /// What `compute_loss` returns: the loss to minimise and named scalar metrics (the seed's
@@ -49,33 +52,46 @@ pub trait Model: Module + 'static {
     /// What `forward` returns (logits, a reconstruction, …).
     type Output;
 
-    /// Builds the model for data of shape `data` on `device`.
-    fn new(config: &Self::Config, data: &DataInfo, device: &Device) -> Result<Self, ComponentError>
+    /// The fields this model reads and what it requires of each, for its config: checked
+    /// against the dataset's schema before the model is built, so a pairing that does not fit
+    /// is refused with both names and the field.
+    fn reads(config: &Self::Config) -> Vec<FieldNeed>;
+
+    /// Builds the model for data of `schema` (which meets [`Model::reads`]) on `device`.
+    fn new(config: &Self::Config, schema: &Schema, device: &Device) -> Result<Self, ComponentError>
     where
         Self: Sized;
 
-    /// The forward pass on images `[N, C, H, W]`.
-    fn forward(&self, images: Tensor<4>) -> Self::Output;
+    /// The forward pass on the fields of `batch`.
+    fn forward(&self, batch: &Batch) -> Result<Self::Output, ComponentError>;
 
     /// The loss (and metrics) of a batch.
-    fn compute_loss(&self, batch: &Batch) -> LossOutput;
+    fn compute_loss(&self, batch: &Batch) -> Result<LossOutput, ComponentError>;
 
-    /// The model's reconstruction of `images` (same shape, values in `[0, 1]`), for models that
-    /// make images; metric plugins compare it with the real images. `None`: the model makes none.
-    fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>> {
-        let _ = images;
-        None
+    /// The model's reconstruction of the batch's images (same shape as its `image` field, values
+    /// in `[0, 1]`), for models that make images; image metrics compare it with the real
+    /// images. `Ok(None)`: the model makes none.
+    fn reconstruction(&self, batch: &Batch) -> Result<Option<Tensor<4>>, ComponentError> {
+        let _ = batch;
+        Ok(None)
     }
 
-    /// Class scores `[N, classes]` (logits or probabilities) for classifiers; the `accuracy`
-    /// metric compares their arg-max with the labels. `None`: the model does not classify.
-    fn predictions(&self, images: Tensor<4>) -> Option<Tensor<2>> {
-        let _ = images;
-        None
+    /// The model's predictions for `batch` with their targets (class scores and labels, values
+    /// and regression targets, next-token scores and next tokens); metric plugins score them.
+    /// `Ok(None)`: the model predicts nothing metrics can score.
+    fn predictions(&self, batch: &Batch) -> Result<Option<Predictions>, ComponentError> {
+        let _ = batch;
+        Ok(None)
     }
 
-    /// The model's [`Sampler`], for generative models (`Some(self)`); `None`: it cannot sample.
+    /// The model's [`Sampler`], for generative image models (`Some(self)`); `None`: it cannot sample.
     fn sampler(&self) -> Option<&dyn Sampler> {
+        None
+    }
+
+    /// The model's [`Generator`], for language models (`Some(self)`); `None`: it cannot
+    /// continue a prompt.
+    fn generator(&self) -> Option<&dyn Generator> {
         None
     }
 }
@@ -83,19 +99,22 @@ pub trait Model: Module + 'static {
 /// A type-erased model: everything the engine needs, with no generic parameter.
 pub trait DynModel: Send {
     /// The loss of a batch, on the autodiff graph when the model lives on an autodiff device.
-    fn compute_loss(&self, batch: &Batch) -> LossOutput;
+    fn compute_loss(&self, batch: &Batch) -> Result<LossOutput, ComponentError>;
     /// The loss of a batch without autodiff tracking (validation).
-    fn compute_loss_inference(&self, batch: &Batch) -> LossOutput;
+    fn compute_loss_inference(&self, batch: &Batch) -> Result<LossOutput, ComponentError>;
     /// A copy of the model without autodiff tracking, for a whole validation pass.
     fn inference(&self) -> Box<dyn DynModel>;
     /// See [`Model::reconstruction`].
-    fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>>;
+    fn reconstruction(&self, batch: &Batch) -> Result<Option<Tensor<4>>, ComponentError>;
     /// See [`Model::predictions`].
-    fn predictions(&self, images: Tensor<4>) -> Option<Tensor<2>>;
+    fn predictions(&self, batch: &Batch) -> Result<Option<Predictions>, ComponentError>;
     /// Whether the model implements [`Sampler`].
     fn can_sample(&self) -> bool;
     /// `count` generated images (see [`Sampler::sample`]); `None` when the model cannot sample.
     fn sample(&self, count: usize, device: &Device) -> Option<Tensor<4>>;
+    /// `tokens` new tokens after `prompt` (see [`Generator::generate`]); `None` when the model
+    /// cannot continue a prompt.
+    fn generate(&self, prompt: &[i64], tokens: usize, temperature: f64, device: &Device) -> Option<Result<Vec<i64>, ComponentError>>;
     /// `sum + more` per parameter (gradient accumulation).
     fn add_gradients(&self, sum: GradientsParams, more: GradientsParams) -> GradientsParams;
     /// Backpropagates `loss` and collects the gradients of this model's parameters.
@@ -131,11 +150,11 @@ impl<M: Model> ModelSlot<M> {
 }
 
 impl<M: Model> DynModel for ModelSlot<M> {
-    fn compute_loss(&self, batch: &Batch) -> LossOutput {
+    fn compute_loss(&self, batch: &Batch) -> Result<LossOutput, ComponentError> {
         self.model().compute_loss(batch)
     }
 
-    fn compute_loss_inference(&self, batch: &Batch) -> LossOutput {
+    fn compute_loss_inference(&self, batch: &Batch) -> Result<LossOutput, ComponentError> {
         self.model().valid().compute_loss(batch)
     }
 
@@ -143,12 +162,12 @@ impl<M: Model> DynModel for ModelSlot<M> {
         erase(self.model().valid())
     }
 
-    fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>> {
-        self.model().reconstruction(images)
+    fn reconstruction(&self, batch: &Batch) -> Result<Option<Tensor<4>>, ComponentError> {
+        self.model().reconstruction(batch)
     }
 
-    fn predictions(&self, images: Tensor<4>) -> Option<Tensor<2>> {
-        self.model().predictions(images)
+    fn predictions(&self, batch: &Batch) -> Result<Option<Predictions>, ComponentError> {
+        self.model().predictions(batch)
     }
 
     fn can_sample(&self) -> bool {
@@ -157,6 +176,10 @@ impl<M: Model> DynModel for ModelSlot<M> {
 
     fn sample(&self, count: usize, device: &Device) -> Option<Tensor<4>> {
         self.model().sampler().map(|sampler| sampler.sample(count, device))
+    }
+
+    fn generate(&self, prompt: &[i64], tokens: usize, temperature: f64, device: &Device) -> Option<Result<Vec<i64>, ComponentError>> {
+        self.model().generator().map(|generator| generator.generate(prompt, tokens, temperature, device))
     }
 
     fn add_gradients(&self, sum: GradientsParams, more: GradientsParams) -> GradientsParams {

@@ -1,53 +1,62 @@
 //! A plugin [`Dataset`] seen as burn's `Dataset` (every item checked against the declared
-//! shape), and the deterministic train / validation split of its items.
+//! schema), and the deterministic train / validation split of its items.
 
 use std::sync::Arc;
 
 use burn::data::dataset::transform::SelectionDataset;
 use burn::data::dataset::{Dataset as BurnDataset, DatasetError};
 
-use crate::contract::{ComponentError, DataInfo, Dataset, Sample};
+use burn::data::dataset::InMemDataset;
 
-/// A plugin dataset as burn's `Dataset`, checking every item against the declared shape.
+use crate::contract::{ComponentError, Dataset, Sample, Schema, Value};
+
+/// A plugin dataset as burn's `Dataset`, checking every item against the declared schema.
 pub struct PluginItems {
     dataset: Arc<dyn Dataset>,
-    info: DataInfo,
+    schema: Arc<Schema>,
     label: String,
 }
 
 impl PluginItems {
-    /// Wraps `dataset`; `label` (`dataset.digits`) names it in errors.
+    /// Wraps `dataset` (its preprocessing already fitted); `label` (`dataset.digits`) names it
+    /// in errors.
     pub fn new(dataset: Box<dyn Dataset>, label: String) -> PluginItems {
-        let info = dataset.info();
-        PluginItems { dataset: Arc::from(dataset), info, label }
+        let schema = Arc::new(dataset.schema());
+        PluginItems { dataset: Arc::from(dataset), schema, label }
     }
 
-    /// The item shape and class count.
-    pub fn info(&self) -> DataInfo {
-        self.info
+    /// The fields of every item.
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.schema
+    }
+
+    fn check(&self, index: usize, sample: &Sample) -> Result<(), String> {
+        if sample.values.len() != self.schema.fields.len() {
+            return Err(format!(
+                "item {index} has {} fields, but the dataset declares {}: {}",
+                sample.values.len(),
+                self.schema.fields.len(),
+                self.schema.describe()
+            ));
+        }
+        for (value, field) in sample.values.iter().zip(&self.schema.fields) {
+            if value.dtype() != field.dtype || value.len() != field.len() {
+                return Err(format!("item {index} has {} {} values in field `{}`, but the dataset declares {field}", value.len(), value.dtype(), field.name));
+            }
+            if let (Value::Int(values), Some(classes)) = (value, field.classes)
+                && let Some(bad) = values.iter().find(|&&v| v < 0 || v as usize >= classes)
+            {
+                return Err(format!("item {index} has {bad} in field `{}`, but the dataset declares {classes} classes (0..{classes})", field.name));
+            }
+        }
+        Ok(())
     }
 }
 
 impl BurnDataset<Sample> for PluginItems {
     fn get(&self, index: usize) -> Result<Sample, DatasetError> {
-        let sample = self.dataset.get(index).map_err(|error| DatasetError::new(error))?;
-        let expected = [self.info.channels, self.info.height, self.info.width];
-        if sample.shape != expected || sample.pixels.len() != self.info.item_len() {
-            return Err(DatasetError::new(ComponentError::Invalid(format!(
-                "{}: item {index} has shape {:?} with {} values, but the dataset declares {expected:?}",
-                self.label,
-                sample.shape,
-                sample.pixels.len()
-            ))));
-        }
-        if let (Some(label), Some(classes)) = (sample.label, self.info.num_classes)
-            && label >= classes
-        {
-            return Err(DatasetError::new(ComponentError::Invalid(format!(
-                "{}: item {index} has label {label}, but the dataset declares {classes} classes",
-                self.label
-            ))));
-        }
+        let sample = self.dataset.get(index).map_err(DatasetError::new)?;
+        self.check(index, &sample).map_err(|problem| DatasetError::new(ComponentError::Invalid(format!("{}: {problem}", self.label))))?;
         Ok(sample)
     }
 
@@ -59,22 +68,34 @@ impl BurnDataset<Sample> for PluginItems {
 /// A subset of a dataset's items, in a chosen order.
 pub type Subset = SelectionDataset<PluginItems, Sample>;
 
-/// Splits `items` into (train, validation) with `val_fraction` held out, by a permutation drawn
-/// from `seed` (the same seed gives the same split, on resume too).
-pub fn split(items: PluginItems, val_fraction: f64, seed: u64) -> (Subset, Option<Subset>) {
-    let len = items.len();
-    let all = SelectionDataset::new_shuffled(items, seed);
+/// The train / validation split of `len` items with `val_fraction` held out, by a permutation
+/// drawn from `seed` (the same seed gives the same split, on resume too): (train, validation)
+/// item indices, each sorted; no validation set when
+/// `val_fraction` holds out no item or every item. Datasets fit their preprocessing on the
+/// train indices before they are wrapped.
+pub fn split_indices(len: usize, val_fraction: f64, seed: u64) -> (Vec<usize>, Option<Vec<usize>>) {
+    // The permutation burn's `SelectionDataset::new_shuffled` draws, so splits stay as they were.
+    let mut order = SelectionDataset::<InMemDataset<()>, ()>::new_shuffled(InMemDataset::new(vec![(); len]), seed).indices;
     let held_out = ((len as f64) * val_fraction).round() as usize;
     if held_out == 0 || held_out >= len {
-        let mut train = all;
-        train.indices.sort_unstable();
-        return (train, None);
+        order.sort_unstable();
+        return (order, None);
     }
-    let mut validation = all.slice(0, held_out);
-    validation.indices.sort_unstable();
-    let mut train = all.slice(held_out, len);
-    train.indices.sort_unstable();
+    let mut validation = order[..held_out].to_vec();
+    validation.sort_unstable();
+    let mut train = order[held_out..].to_vec();
+    train.sort_unstable();
     (train, Some(validation))
+}
+
+/// The items of `items` at `indices`, in that order.
+pub fn select(items: PluginItems, indices: Vec<usize>) -> Subset {
+    SelectionDataset::from_indices_unchecked(items, indices)
+}
+
+/// The items at `indices` of the dataset `other` selects from (two subsets of one dataset).
+pub fn select_from(other: &Subset, indices: Vec<usize>) -> Subset {
+    SelectionDataset::from_indices_unchecked(Arc::clone(&other.wrapped), indices)
 }
 
 /// Every item of `items`, in order.

@@ -1,35 +1,27 @@
 //! Batches of an epoch: burn's `DataLoader` (optionally multi-threaded) over a [`Subset`] in
-//! the epoch's order, stacking [`Sample`]s into [`Batch`]es on the device, resumable mid-epoch.
+//! the epoch's order, stacking [`Sample`]s field by field into [`Batch`]es on the device, resumable mid-epoch.
 
 use std::sync::Arc;
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
 use burn::data::dataset::transform::SelectionDataset;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::Device;
 
 use super::items::Subset;
-use crate::contract::{Batch, Sample};
+use crate::contract::{Batch, Sample, Schema};
 
-/// Stacks samples into a [`Batch`]: images `[N, C, H, W]`, labels when every item has one.
+/// Stacks samples (checked against `schema` by [`super::PluginItems`]) into a [`Batch`]: each
+/// field into one contiguous buffer and one device tensor.
 #[derive(Debug, Clone)]
-pub struct SampleBatcher;
+pub struct SampleBatcher {
+    /// The fields of every item.
+    pub schema: Arc<Schema>,
+}
 
 impl Batcher<Sample, Batch> for SampleBatcher {
     fn batch(&self, items: Vec<Sample>, device: &Device) -> Batch {
-        let [c, h, w] = items.first().map_or([0, 0, 0], |s| s.shape);
-        let n = items.len();
-        let mut pixels = Vec::with_capacity(n * c * h * w);
-        for item in &items {
-            pixels.extend_from_slice(&item.pixels);
-        }
-        let images = Tensor::<4>::from_data(TensorData::new(pixels, [n, c, h, w]), device);
-        let labels = items
-            .iter()
-            .map(|s| s.label.map(|l| l as i64))
-            .collect::<Option<Vec<i64>>>()
-            .map(|labels| Tensor::<1, Int>::from_data(TensorData::new(labels, [n]), device));
-        Batch { images, labels }
+        Batch::stack(&self.schema, &items, device)
     }
 }
 
@@ -49,7 +41,7 @@ pub fn epoch_loader(
     }
     let skip = (skip_batches * batch_size).min(order.indices.len());
     let order = order.slice(skip, order.indices.len());
-    DataLoaderBuilder::new(SampleBatcher)
+    DataLoaderBuilder::new(SampleBatcher { schema: Arc::clone(subset.wrapped.schema()) })
         .batch_size(batch_size)
         .num_workers(num_workers)
         .set_device(device.clone())

@@ -6,6 +6,6 @@ mod items;
 mod loader;
 mod prefetch;
 
-pub use items::{PluginItems, Subset, split, whole};
+pub use items::{PluginItems, Subset, select, select_from, split_indices, whole};
 pub use loader::{SampleBatcher, batches, epoch_loader};
 pub use prefetch::batches as prefetched;

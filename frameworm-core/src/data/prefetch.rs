@@ -83,19 +83,20 @@ impl Drop for Prefetched {
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
-    use crate::contract::Sample;
+    use crate::contract::{Sample, Schema};
     use crate::data::loader::SampleBatcher;
     use burn::data::dataloader::DataLoaderBuilder;
     use burn::data::dataset::InMemDataset;
     use burn::tensor::Device;
 
     fn loader(items: usize, batch: usize) -> Arc<dyn DataLoader<Batch>> {
-        let samples = (0..items).map(|i| Sample { pixels: vec![i as f32], shape: [1, 1, 1], label: Some(i) }).collect();
-        DataLoaderBuilder::new(SampleBatcher).batch_size(batch).set_device(Device::flex()).build(InMemDataset::new(samples))
+        let samples = (0..items).map(|i| Sample::image(vec![i as f32], Some(i))).collect();
+        let schema = Arc::new(Schema::image(1, 1, 1, Some(items)));
+        DataLoaderBuilder::new(SampleBatcher { schema }).batch_size(batch).set_device(Device::flex()).build(InMemDataset::new(samples))
     }
 
     fn labels(iter: impl Iterator<Item = Result<Batch, DatasetError>>) -> Vec<Vec<i64>> {
-        iter.map(|b| b.unwrap().labels.unwrap().into_data().iter::<i64>().collect()).collect()
+        iter.map(|b| b.unwrap().label().unwrap().into_data().iter::<i64>().collect()).collect()
     }
 
     #[test]

@@ -20,7 +20,7 @@ use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::contract::{Best, DataInfo, DynModel, Metrics, Trainer};
+use crate::contract::{Best, DynModel, Metrics, Schema, Trainer};
 use crate::fsio::{FileError, io_hint, sync_dir, write_synced};
 
 const STATE_FILE: &str = "state.json";
@@ -119,9 +119,33 @@ pub struct CheckpointState {
     pub best: Option<Best>,
     /// Callback states, keyed `plugin::name`.
     pub callbacks: BTreeMap<String, serde_json::Value>,
-    /// The item shape the model was built for (so sampling needs no dataset).
-    #[serde(default)]
-    pub data: Option<DataInfo>,
+    /// The fields the model was built for, with the preprocessing fitted on the training items
+    /// (class names, vocabulary, standardisation): sampling and prediction need no dataset.
+    #[serde(default, deserialize_with = "schema_or_image_shape")]
+    pub data: Option<Schema>,
+}
+
+/// Reads `data` as a [`Schema`], or as the image shape checkpoints held before fields existed
+/// (`{channels, height, width, num_classes}`), which becomes [`Schema::image`].
+fn schema_or_image_shape<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Schema>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct ImageShape {
+        channels: usize,
+        height: usize,
+        width: usize,
+        num_classes: Option<usize>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Schema(Schema),
+        Image(ImageShape),
+    }
+    Ok(match <Option<Stored> as serde::Deserialize>::deserialize(deserializer)? {
+        Some(Stored::Schema(schema)) => Some(schema),
+        Some(Stored::Image(shape)) => Some(Schema::image(shape.channels, shape.height, shape.width, shape.num_classes)),
+        None => None,
+    })
 }
 
 impl CheckpointState {
@@ -375,7 +399,7 @@ pub fn restore(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::{Batch, ComponentError, LossOutput, Model, erase};
+    use crate::contract::{Batch, ComponentError, FieldNeed, LossOutput, Model, erase};
     use burn::module::Module;
     use burn::nn::{Linear, LinearConfig};
     use burn::optim::AdamConfig;
@@ -397,14 +421,17 @@ mod tests {
             impl Model for $t {
                 type Config = ();
                 type Output = Tensor<2>;
-                fn new(_: &(), _: &DataInfo, device: &Device) -> Result<Self, ComponentError> {
+                fn reads(_: &()) -> Vec<FieldNeed> {
+                    vec![FieldNeed::float("image")]
+                }
+                fn new(_: &(), _: &Schema, device: &Device) -> Result<Self, ComponentError> {
                     Ok($t { layer: LinearConfig::new(3, 2).init(device) })
                 }
-                fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-                    self.layer.forward(images.flatten(1, 3))
+                fn forward(&self, batch: &Batch) -> Result<Tensor<2>, ComponentError> {
+                    Ok(self.layer.forward(batch.image()?.flatten(1, 3)))
                 }
-                fn compute_loss(&self, batch: &Batch) -> LossOutput {
-                    LossOutput::new(self.forward(batch.images.clone()).mean().reshape([1]))
+                fn compute_loss(&self, batch: &Batch) -> Result<LossOutput, ComponentError> {
+                    Ok(LossOutput::new(self.forward(batch)?.mean().reshape([1])))
                 }
             }
         };
@@ -413,7 +440,7 @@ mod tests {
     model!(Other);
 
     fn parts<M: Model<Config = ()>>() -> (Box<dyn DynModel>, ModuleOptimizer, ModuleLrScheduler) {
-        let info = DataInfo { channels: 1, height: 1, width: 3, num_classes: None };
+        let info = Schema::image(1, 1, 3, None);
         let model = erase(M::new(&(), &info, &Device::default().autodiff()).unwrap());
         (model, AdamConfig::new().init(), ModuleLrScheduler::new(ConstantLr::from(0.01)))
     }

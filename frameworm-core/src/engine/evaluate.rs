@@ -12,7 +12,7 @@ use super::checkpoint::{self, CONFIG_FILE, CheckpointError, CheckpointState};
 use super::scoring::MetricScores;
 use super::seed::{EVALUATE_SALT, mix};
 use crate::config::Config;
-use crate::contract::{cannot_sample, DataInfo, DynModel, Evaluation, NamedMetric, Score, unsupported};
+use crate::contract::{cannot_sample, DynModel, Schema, Evaluation, NamedMetric, Score, unsupported};
 use crate::data::{self, Subset};
 use crate::registry::Registry;
 use crate::session::{locate, prepare_data};
@@ -45,9 +45,9 @@ pub fn load(registry: &Registry, path: &Path, device: &Device) -> Result<Trained
         })?;
     let config = Config::load(&config_path, &[])?;
     let state = checkpoint::read_state(&dir)?;
-    let info = match state.data {
-        Some(info) => info,
-        None => prepare_data(registry, &config)?.info,
+    let info = match &state.data {
+        Some(schema) => schema.clone(),
+        None => prepare_data(registry, &config)?.schema,
     };
     let run = &config.run;
     let mut model = registry
@@ -141,10 +141,10 @@ fn first(subset: &Subset, count: usize) -> Subset {
     Subset::from_indices_unchecked(subset.wrapped.clone(), subset.indices[..count].to_vec())
 }
 
-/// The item shape a trained model was built for.
-pub fn data_info(registry: &Registry, trained: &Trained) -> Result<DataInfo, TrainError> {
-    match trained.state.data {
-        Some(info) => Ok(info),
-        None => Ok(prepare_data(registry, &trained.config)?.info),
+/// The fields a trained model was built for, with the preprocessing it was trained with.
+pub fn data_info(registry: &Registry, trained: &Trained) -> Result<Schema, TrainError> {
+    match &trained.state.data {
+        Some(schema) => Ok(schema.clone()),
+        None => Ok(prepare_data(registry, &trained.config)?.schema),
     }
 }

@@ -73,7 +73,7 @@ impl<'a> Run<'a> {
         }
         let run = &config.run;
         let mut state = CheckpointState::new(&run.model.name, plan.model.type_name(), run.seed);
-        state.data = Some(plan.data.info);
+        state.data = Some(plan.data.schema.clone());
         let mut engine = Run {
             config,
             hooks,
@@ -142,7 +142,7 @@ impl<'a> Run<'a> {
         for key in unknown {
             self.progress.note(&format!("note: the checkpoint has state for callback `{key}`, which this run does not use"));
         }
-        let data = self.state.data;
+        let data = self.state.data.take();
         self.state = state;
         self.state.data = data;
         self.latest = Some(dir.to_path_buf());

@@ -8,7 +8,7 @@ use serde_yaml::Value;
 
 use super::plugin_info::{ComponentMeta, PluginInfo, RegistrySummary};
 use super::table::{Builder, Lookup, ModelBuilder, Table, glob_match};
-use crate::contract::{Callback, DataInfo, Dataset, DynModel, HookRegistry, Metric, Pipeline, RegistryError, Trainer};
+use crate::contract::{Callback, Dataset, DynModel, FieldNeed, HookRegistry, Metric, Pipeline, RegistryError, Schema, Trainer};
 
 /// Every component of every enabled plugin, and the plugins' hook subscribers.
 pub struct Registry {
@@ -145,9 +145,15 @@ impl Registry {
         &mut self.hooks
     }
 
-    /// Builds model `name` from its config section for `data` on `device`.
-    pub fn build_model(&self, name: &str, section: &Value, data: &DataInfo, device: &Device) -> Result<Box<dyn DynModel>, RegistryError> {
-        self.models.build_with(name, |build, label| build(label, section, data, device)).map_err(|e| self.explain_missing(Kind::Model, name, e))
+    /// The fields model `name` reads with its config section.
+    pub fn model_reads(&self, name: &str, section: &Value) -> Result<Vec<FieldNeed>, RegistryError> {
+        self.models.build_with(name, |model, label| (model.reads)(label, section)).map_err(|e| self.explain_missing(Kind::Model, name, e))
+    }
+
+    /// Builds model `name` from its config section for data of `schema` on `device`; a schema
+    /// that does not meet the model's [`crate::Model::reads`] is an error naming the field.
+    pub fn build_model(&self, name: &str, section: &Value, schema: &Schema, device: &Device) -> Result<Box<dyn DynModel>, RegistryError> {
+        self.models.build_with(name, |model, label| (model.build)(label, section, schema, device)).map_err(|e| self.explain_missing(Kind::Model, name, e))
     }
 
     /// Builds trainer `name` from its config section.

@@ -13,8 +13,8 @@ use super::lookups::Registry;
 use super::plugin_info::{ComponentMeta, Declared, PluginInfo};
 use super::table::{Builder, Entry, ModelBuilder};
 use crate::contract::{
-    Callback, ComponentConfig, ComponentError, DataInfo, Dataset, DynModel, FromConfig, HookContext, HookEvent, HookResult, Metric, Model,
-    Pipeline, RegistryError, Trainer, check_section, default_section, erase, parse_section,
+    Callback, ComponentConfig, ComponentError, Dataset, DynModel, FieldNeed, FromConfig, HookContext, HookEvent, HookResult, Metric, Model,
+    Pipeline, RegistryError, Schema, Trainer, check_section, default_section, erase, parse_section,
 };
 
 impl Registry {
@@ -84,9 +84,15 @@ object_builder!(build_dataset_of, Dataset);
 object_builder!(build_metric_of, Metric);
 object_builder!(build_callback_of, Callback);
 
-fn build_model_of<M: Model>(section: &str, value: &Value, data: &DataInfo, device: &Device) -> Result<Box<dyn DynModel>, ComponentError> {
+fn model_reads_of<M: Model>(section: &str, value: &Value) -> Result<Vec<FieldNeed>, ComponentError> {
+    Ok(M::reads(&parse_section::<M::Config>(section, value)?))
+}
+
+fn build_model_of<M: Model>(section: &str, value: &Value, schema: &Schema, device: &Device) -> Result<Box<dyn DynModel>, ComponentError> {
     let config = parse_section::<M::Config>(section, value)?;
-    Ok(erase(M::new(&config, data, device)?))
+    let model = section.strip_prefix("model.").unwrap_or(section);
+    schema.check(&M::reads(&config)).map_err(|mismatch| ComponentError::Invalid(format!("model `{model}`: {mismatch}")))?;
+    Ok(erase(M::new(&config, schema, device)?))
 }
 
 impl PluginRegistrar<'_> {
@@ -114,7 +120,7 @@ impl PluginRegistrar<'_> {
 
     /// Registers model type `M`.
     pub fn model<M: Model>(&mut self, declared: Declared) -> Result<(), RegistryError> {
-        let entry = self.entry::<M::Config, _>(Kind::Model, &declared, build_model_of::<M> as ModelBuilder);
+        let entry = self.entry::<M::Config, _>(Kind::Model, &declared, ModelBuilder { reads: model_reads_of::<M>, build: build_model_of::<M> });
         self.registry.models.insert(entry)
     }
 

@@ -9,10 +9,17 @@ use frameworm_manifest::{Kind, suggest};
 use serde_yaml::Value;
 
 use super::plugin_info::ComponentMeta;
-use crate::contract::{ComponentError, DataInfo, DynModel, RegistryError};
+use crate::contract::{ComponentError, DynModel, FieldNeed, RegistryError, Schema};
 
-/// Builds a model from its config section (`section` labels errors), data shape and device.
-pub type ModelBuilder = fn(&str, &Value, &DataInfo, &Device) -> Result<Box<dyn DynModel>, ComponentError>;
+/// A model's two constructors: the fields it reads, from its config section (`section` labels
+/// errors), and the model itself, for a schema and a device.
+#[derive(Clone, Copy)]
+pub struct ModelBuilder {
+    /// The fields the model reads ([`crate::Model::reads`]).
+    pub reads: fn(&str, &Value) -> Result<Vec<FieldNeed>, ComponentError>,
+    /// Builds the model.
+    pub build: fn(&str, &Value, &Schema, &Device) -> Result<Box<dyn DynModel>, ComponentError>,
+}
 /// Builds a trait object of another kind from its config section.
 pub type Builder<T> = fn(&str, &Value) -> Result<Box<T>, ComponentError>;
 

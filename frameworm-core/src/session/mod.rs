@@ -11,7 +11,7 @@ mod locate;
 mod monitor;
 mod plan;
 
-pub use data::{RunData, prepare_data};
+pub use data::{RunData, check_data, check_fields, prepare_data};
 pub use error::PlanError;
 pub use locate::{check, locate, resolved};
 pub use monitor::Monitor;

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use burn::tensor::Device;
 
 use crate::config::{Config, MonitorMode};
-use crate::contract::{DataInfo, DynModel, NamedMetric, unsupported};
+use crate::contract::{DynModel, NamedMetric, unsupported};
 use crate::data::{self, Subset};
 
 use super::error::PlanError;
@@ -56,7 +56,6 @@ pub fn probe_metrics(
     train: &Subset,
     validation: bool,
     metrics: &[NamedMetric],
-    info: &DataInfo,
     device: &Device,
 ) -> Result<BTreeSet<String>, PlanError> {
     let probe_size = config.run.data.batch_size.min(train.indices.len()).max(1);
@@ -66,16 +65,10 @@ pub fn probe_metrics(
         .next()
         .ok_or_else(|| PlanError::Data("the training set yields no batch".into()))?
         .map_err(|error| PlanError::Data(error.to_string()))?;
-    if info.num_classes.is_some() != batch.labels.is_some() {
-        return Err(PlanError::Data(format!(
-            "dataset `{}` declares {} but its items {}",
-            config.run.dataset.name,
-            if info.num_classes.is_some() { "classes" } else { "no classes" },
-            if batch.labels.is_some() { "have labels" } else { "have none" }
-        )));
-    }
     let inference = model.inference();
-    let output = inference.compute_loss(&batch);
+    let output = inference
+        .compute_loss(&batch)
+        .map_err(|error| PlanError::Data(format!("model `{}` failed on the first batch: {error}", config.run.model.name)))?;
     let mut names: BTreeSet<String> = std::iter::once("loss".to_string()).chain(output.metrics.iter().map(|(n, _)| n.to_string())).collect();
     if !metrics.is_empty() {
         if !validation {

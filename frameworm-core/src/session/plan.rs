@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use burn::tensor::Device;
 use frameworm_manifest::{Hook, Kind};
 
-use super::data::{RunData, prepare_data};
+use super::data::{RunData, check_fields, prepare_data};
 use super::error::PlanError;
 use super::locate::{check, locate, resolved};
 use super::monitor::{Monitor, probe_metrics, unknown_metric};
@@ -54,13 +54,14 @@ impl RunPlan {
         let data = prepare_data(registry, config)?;
         device.seed(run.seed);
         train_device.seed(run.seed);
-        let model = registry.build_model(&run.model.name, &run.model.section, &data.info, train_device).map_err(|e| locate(config, "model", e))?;
+        check_fields(registry, config, &data.schema)?;
+        let model = registry.build_model(&run.model.name, &run.model.section, &data.schema, train_device).map_err(|e| locate(config, "model", e))?;
         let trainer = registry.build_trainer(&run.trainer.name, &run.trainer.section).map_err(|e| locate(config, "trainer", e))?;
         trainer.check_model(&*model).map_err(|e| locate(config, "trainer", RegistryError::Component(e)))?;
         let metrics = build_metrics(registry, config)?;
         let callbacks = build_callbacks(registry, config)?;
         let validation = data.validation.is_some();
-        let columns = probe_metrics(config, &*model, &data.train, validation, &metrics, &data.info, device)?;
+        let columns = probe_metrics(config, &*model, &data.train, validation, &metrics, device)?;
         let monitor = Monitor::choose(config, &columns, validation, &metrics)?;
         for (index, planned) in callbacks.iter().enumerate() {
             if let Some(wanted) = planned.callback.monitored_metrics().into_iter().find(|wanted| !columns.contains(wanted)) {
