@@ -46,7 +46,7 @@ pub use contract::{
 pub use data::{PluginItems, SampleBatcher, Subset};
 pub use engine::{
     EngineHost, ProgressEvent, ProgressSink, Resume, TrainError, TrainOptions, Trained, build_metrics, data_info,
-    evaluate, load as load_trained, sample, train,
+    evaluate, generate, load as load_trained, sample, train,
 };
 pub use engine::checkpoint::{CheckpointError, CheckpointState};
 pub use fsio::{FileError, write_atomic, write_synced};

@@ -79,6 +79,69 @@ pub fn sample(trained: &Trained, count: usize, seed: u64, device: &Device) -> Re
     trained.model.sample(count, device).ok_or_else(|| TrainError::Usage(cannot_sample(&trained.config.run.model.name)))
 }
 
+/// The text `trained` writes after `prompt`: `tokens` new tokens drawn at `temperature` with
+/// `seed` on `device`. The prompt is encoded, and the new tokens decoded, with the vocabulary the
+/// run saved in its `tokens` field: one symbol per id (a character-level vocabulary), or bytes
+/// when the field has 256 classes and no symbols (byte-level text).
+pub fn generate(trained: &Trained, prompt: &str, tokens: usize, temperature: f64, seed: u64, device: &Device) -> Result<String, TrainError> {
+    let model_name = &trained.config.run.model.name;
+    let schema = trained.state.data.as_ref().ok_or_else(|| TrainError::Usage(format!("the checkpoint in {} records no data fields; it predates text support", trained.dir.display())))?;
+    let field = schema.field(crate::contract::fields::TOKENS).ok_or_else(|| {
+        TrainError::Usage(format!("model `{model_name}` was trained on {}, not on text (no `tokens` field): `--prompt` is for language models", schema.describe()))
+    })?;
+    let vocabulary = Vocabulary::of(field.names.as_deref(), field.classes);
+    let ids = vocabulary.encode(prompt).map_err(TrainError::Usage)?;
+    if !(temperature.is_finite() && temperature >= 0.0) {
+        return Err(TrainError::Usage(format!("--temperature must be a finite number ≥ 0, not {temperature}")));
+    }
+    device.seed(seed);
+    let generated = trained
+        .model
+        .generate(&ids, tokens, temperature, device)
+        .ok_or_else(|| TrainError::Usage(crate::contract::cannot_generate(model_name)))??;
+    Ok(vocabulary.decode(&generated))
+}
+
+/// How token ids map to text.
+enum Vocabulary<'a> {
+    /// One symbol per id.
+    Symbols(&'a [String]),
+    /// Ids are bytes.
+    Bytes,
+}
+
+impl<'a> Vocabulary<'a> {
+    fn of(names: Option<&'a [String]>, classes: Option<usize>) -> Vocabulary<'a> {
+        match names {
+            Some(symbols) if classes != Some(256) || !symbols.is_empty() => Vocabulary::Symbols(symbols),
+            _ => Vocabulary::Bytes,
+        }
+    }
+
+    fn encode(&self, text: &str) -> Result<Vec<i64>, String> {
+        match self {
+            Vocabulary::Bytes => Ok(text.bytes().map(i64::from).collect()),
+            Vocabulary::Symbols(symbols) => text
+                .chars()
+                .map(|c| {
+                    let mut buffer = [0; 4];
+                    let symbol: &str = c.encode_utf8(&mut buffer);
+                    symbols.iter().position(|s| s == symbol).map(|i| i as i64).ok_or_else(|| {
+                        format!("the prompt's character {c:?} is not in the model's vocabulary of {} characters (the characters of its training text)", symbols.len())
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    fn decode(&self, ids: &[i64]) -> String {
+        match self {
+            Vocabulary::Bytes => String::from_utf8_lossy(&ids.iter().map(|&id| id.clamp(0, 255) as u8).collect::<Vec<u8>>()).into_owned(),
+            Vocabulary::Symbols(symbols) => ids.iter().filter_map(|&id| symbols.get(id as usize)).map(String::as_str).collect(),
+        }
+    }
+}
+
 /// Builds the metric plugins `names`, each with the settings the run config gives it (if it
 /// lists it under `metrics:`), else its defaults.
 pub fn build_metrics(registry: &Registry, config: &Config, names: &[String]) -> Result<Vec<NamedMetric>, TrainError> {

@@ -32,7 +32,7 @@ mod sums;
 mod train;
 
 pub use error::TrainError;
-pub use evaluate::{Trained, build_metrics, data_info, evaluate, load, sample};
+pub use evaluate::{Trained, build_metrics, data_info, evaluate, generate, load, sample};
 pub use host::EngineHost;
 pub use options::{Resume, TrainOptions};
 pub use progress::{ProgressEvent, ProgressSink};
