@@ -38,7 +38,7 @@ pub use frameworm_manifest::{Hook, Kind, PluginOrigin};
 pub use config::{Config, ConfigError, Override};
 pub use contract::{
     Batch, Best, Callback, CheckpointInfo, Column, ComponentConfig, ComponentError, DType, Dataset, DynModel, Evaluation, FieldError,
-    FieldMismatch, FieldNeed, FieldSpec, FireHooks, FromConfig, Generator, HookContext, HookEvent, HookFailure, HookRegistry, HookResult, HostError, LossOutput, Metric, MetricInput, MetricSource,
+    FieldMismatch, FieldNeed, FieldSpec, FireHooks, FromConfig, Generator, ImageShape, HookContext, HookEvent, HookFailure, HookRegistry, HookResult, HostError, LossOutput, Metric, MetricInput, MetricSource,
     Metrics, Model, ModelView, NamedMetric, Outcome, Pipeline, PipelineContext, PipelineHost, PipelineReport, Predictions, Problem, RegistryError, RunHooks,
     Sample, Sampler, Scalar, Scaling, Schema, Score, ShapeNeed, StepContext, StepError, StepOutput, StopRequest, SubscriberInfo, TrainReport, Trainer, Value, cannot_generate, cannot_sample, check_section,
     default_section, erase, fields, parse_section, scalars, unsupported,

@@ -4,7 +4,7 @@
 pub use crate::burn;
 pub use crate::burn::tensor::{Device, Int, Tensor};
 pub use crate::{
-    Batch, Callback, CheckpointInfo, ComponentError, DType, Dataset, DynModel, FieldNeed, FieldSpec, FromConfig, Generator, Hook,
+    Batch, Callback, CheckpointInfo, ComponentError, DType, Dataset, DynModel, FieldNeed, FieldSpec, FromConfig, Generator, ImageShape, Hook,
     HookContext, HookEvent, HookResult, LossOutput, Metric, MetricInput, MetricSource, Metrics, Model, Pipeline, PipelineContext,
     PipelineReport, PluginRegistrar, Predictions, RegistryError, Sample, Sampler, Scalar, Schema, StepContext, StepError, StepOutput,
     Trainer, Value, fields,

@@ -33,7 +33,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{leaky_relu, log_sigmoid, relu, sigmoid};
 use burn::tensor::{Device, Distribution, Tensor};
-use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model, Sampler};
+use frameworm_core::{Batch, ComponentError, FieldNeed, ImageShape, LossOutput, Model, Sampler, Schema, fields};
 use serde::{Deserialize, Serialize};
 
 /// The `model.dcgan` config section.
@@ -61,7 +61,7 @@ impl Default for DcganConfig {
 
 impl DcganConfig {
     /// Checks the config against the data shape; errors start with `model.dcgan:`.
-    pub fn validate(&self, data: &DataInfo) -> Result<(), ComponentError> {
+    pub fn validate(&self, data: &ImageShape) -> Result<(), ComponentError> {
         let invalid = |message: String| Err(ComponentError::Invalid(format!("model.dcgan: {message}")));
         if self.latent_dim == 0 {
             return invalid("`latent_dim` must be positive (got 0)".into());
@@ -128,7 +128,7 @@ pub struct Generator {
 }
 
 impl Generator {
-    fn new(config: &DcganConfig, data: &DataInfo, device: &Device) -> Self {
+    fn new(config: &DcganConfig, data: &ImageShape, device: &Device) -> Self {
         let layers = config.generator_channels.len();
         let sizes = halving_sizes(data.height, data.width, layers);
         let mut widths = config.generator_channels.clone();
@@ -189,7 +189,7 @@ pub struct Discriminator {
 }
 
 impl Discriminator {
-    fn new(config: &DcganConfig, data: &DataInfo, device: &Device) -> Self {
+    fn new(config: &DcganConfig, data: &ImageShape, device: &Device) -> Self {
         let layers = config.discriminator_channels.len();
         let [bottom_h, bottom_w] = halving_sizes(data.height, data.width, layers)[layers];
         let mut widths = vec![data.channels];
@@ -323,14 +323,19 @@ impl Model for Dcgan {
     /// The discriminator's "real" logits `[N, 1]`.
     type Output = Tensor<2>;
 
-    fn new(config: &Self::Config, data: &DataInfo, device: &Device) -> Result<Self, ComponentError> {
+    fn reads(_: &Self::Config) -> Vec<FieldNeed> {
+        vec![FieldNeed::float(fields::IMAGE).rank(3)]
+    }
+
+    fn new(config: &Self::Config, schema: &Schema, device: &Device) -> Result<Self, ComponentError> {
+        let data = &ImageShape::of(schema, "dcgan")?;
         config.validate(data)?;
         Ok(Dcgan { generator: Generator::new(config, data, device), discriminator: Discriminator::new(config, data, device) })
     }
 
     /// The discriminator's logits for `images` (a GAN's only image → output map).
-    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        self.discriminate(images)
+    fn forward(&self, batch: &Batch) -> Result<Tensor<2>, ComponentError> {
+        Ok(self.discriminate(batch.image()?))
     }
 
     /// `d_loss + g_loss` with metrics `d_loss`, `g_loss`, `d_real` and `d_fake` (mean `D(x)`
@@ -338,13 +343,13 @@ impl Model for Dcgan {
     /// trainer's steps, so validation and monitors see them. Only meaningful as a
     /// report: minimising the sum with one optimizer is not adversarial training, use
     /// `trainer: gan`.
-    fn compute_loss(&self, batch: &Batch) -> LossOutput {
-        let losses = self.losses(batch.images.clone());
-        LossOutput::new(losses.d_loss.clone() + losses.g_loss.clone())
+    fn compute_loss(&self, batch: &Batch) -> Result<LossOutput, ComponentError> {
+        let losses = self.losses(batch.image()?);
+        Ok(LossOutput::new(losses.d_loss.clone() + losses.g_loss.clone())
             .with_metric("d_loss", losses.d_loss)
             .with_metric("g_loss", losses.g_loss)
             .with_metric("d_real", losses.d_real)
-            .with_metric("d_fake", losses.d_fake)
+            .with_metric("d_fake", losses.d_fake))
     }
 
     fn sampler(&self) -> Option<&dyn Sampler> {
@@ -374,7 +379,7 @@ mod tests {
             assert_eq!(samples.dims(), [3, c, h, w], "{c}×{h}×{w}");
             let (low, high) = (value(samples.clone().min()), value(samples.max()));
             assert!(low >= 0.0 && high <= 1.0 && low < high, "samples in [0, 1]: {low}..{high}");
-            assert_eq!(model.forward(pattern_images(5, c, h, w, &device)).dims(), [5, 1], "{c}×{h}×{w}");
+            assert_eq!(model.discriminate(pattern_images(5, c, h, w, &device)).dims(), [5, 1], "{c}×{h}×{w}");
             assert_eq!(model.generate(Tensor::zeros([2, 32], &device)).dims(), [2, c, h, w]);
         }
         // Three layers on MNIST: 28 → 14 → 7 → 3 and back up 3 → 7 → 14 → 28.
@@ -383,7 +388,7 @@ mod tests {
         assert_eq!(model.generator.bottom, [16, 3, 3]);
         assert_eq!(model.latent_dim(), 5);
         assert_eq!(model.sample(2, &device).dims(), [2, 1, 28, 28]);
-        assert_eq!(model.forward(pattern_images(2, 1, 28, 28, &device)).dims(), [2, 1]);
+        assert_eq!(model.discriminate(pattern_images(2, 1, 28, 28, &device)).dims(), [2, 1]);
     }
 
     #[test]
@@ -436,8 +441,8 @@ mod tests {
         for seed in [1, 2, 3] {
             device.seed(seed);
             let model = Dcgan::new(&DcganConfig::default(), &image_info(1, 8, 8), &device).unwrap();
-            let batch = Batch { images: pattern_images(32, 1, 8, 8, &device), labels: None };
-            let output = model.compute_loss(&batch);
+            let batch = Batch::images(pattern_images(32, 1, 8, 8, &device), None);
+            let output = model.compute_loss(&batch).unwrap();
             let names: Vec<_> = output.metrics.iter().map(|(name, _)| *name).collect();
             assert_eq!(names, ["d_loss", "g_loss", "d_real", "d_fake"]);
             let (d_real, d_fake) = (value(output.metrics[2].1.clone()), value(output.metrics[3].1.clone()));
@@ -486,22 +491,22 @@ mod tests {
     #[test]
     fn refuses_bad_configs_with_clear_messages() {
         let device = Device::default();
-        let error = |config: DcganConfig, data: DataInfo| Dcgan::new(&config, &data, &device).unwrap_err().to_string();
+        let error = |config: DcganConfig, data: &Schema| Dcgan::new(&config, data, &device).unwrap_err().to_string();
         let digits = image_info(1, 8, 8);
-        let message = error(DcganConfig { latent_dim: 0, ..DcganConfig::default() }, digits);
+        let message = error(DcganConfig { latent_dim: 0, ..DcganConfig::default() }, &digits);
         assert!(message.starts_with("model.dcgan: `latent_dim` must be positive"), "{message}");
-        let message = error(DcganConfig { generator_channels: vec![], ..DcganConfig::default() }, digits);
+        let message = error(DcganConfig { generator_channels: vec![], ..DcganConfig::default() }, &digits);
         assert!(message.starts_with("model.dcgan: `generator_channels` must list"), "{message}");
-        let message = error(DcganConfig { discriminator_channels: vec![8, 0], ..DcganConfig::default() }, digits);
+        let message = error(DcganConfig { discriminator_channels: vec![8, 0], ..DcganConfig::default() }, &digits);
         assert!(message.starts_with("model.dcgan: `discriminator_channels[1]` must be positive"), "{message}");
-        let message = error(DcganConfig { leaky_slope: -0.1, ..DcganConfig::default() }, digits);
+        let message = error(DcganConfig { leaky_slope: -0.1, ..DcganConfig::default() }, &digits);
         assert!(message.starts_with("model.dcgan: `leaky_slope`"), "{message}");
-        let message = error(DcganConfig { generator_channels: vec![4; 4], ..DcganConfig::default() }, digits);
+        let message = error(DcganConfig { generator_channels: vec![4; 4], ..DcganConfig::default() }, &digits);
         assert!(message.starts_with("model.dcgan: a 8×8 image is too small for 4 stride-2 layers (`generator_channels`"), "{message}");
         assert!(message.contains("at least 16 pixels") && message.contains("at most 3 entries"), "{message}");
-        let message = error(DcganConfig { discriminator_channels: vec![4; 3], ..DcganConfig::default() }, image_info(3, 32, 4));
+        let message = error(DcganConfig { discriminator_channels: vec![4; 3], ..DcganConfig::default() }, &image_info(3, 32, 4));
         assert!(message.contains("a 32×4 image is too small for 3 stride-2 layers (`discriminator_channels`"), "{message}");
-        let message = error(DcganConfig::default(), image_info(0, 8, 8));
+        let message = error(DcganConfig::default(), &image_info(0, 8, 8));
         assert!(message.contains("items are empty"), "{message}");
         // Three layers fit an 8×8 image (down to 1×1).
         let three = DcganConfig { generator_channels: vec![4; 3], discriminator_channels: vec![4; 3], ..DcganConfig::default() };

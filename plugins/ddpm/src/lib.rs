@@ -52,7 +52,7 @@ use burn::tensor::activation::silu;
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Distribution, Int, Tensor};
-use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model, Sampler};
+use frameworm_core::{Batch, ComponentError, FieldNeed, ImageShape, LossOutput, Model, Sampler, Schema, fields};
 use serde::{Deserialize, Serialize};
 
 /// The cosine schedule's offset s (Nichol & Dhariwal, 2021).
@@ -127,7 +127,7 @@ impl Default for DdpmConfig {
 
 impl DdpmConfig {
     /// Checks the config against the data shape; errors start with `model.ddpm:`.
-    pub fn validate(&self, data: &DataInfo) -> Result<(), ComponentError> {
+    pub fn validate(&self, data: &ImageShape) -> Result<(), ComponentError> {
         let invalid = |message: String| Err(ComponentError::Invalid(format!("model.ddpm: {message}")));
         if self.timesteps == 0 {
             return invalid("`timesteps` must be at least 1 (got 0); a few hundred is typical".into());
@@ -184,7 +184,7 @@ impl DdpmConfig {
     }
 
     /// The (height, width) the U-Net works at.
-    fn working_size(&self, data: &DataInfo) -> (usize, usize) {
+    fn working_size(&self, data: &ImageShape) -> (usize, usize) {
         match self.image_size {
             Some(side) => (side, side),
             None => (data.height, data.width),
@@ -400,6 +400,13 @@ impl Ddpm {
         x0 * (previous.sqrt() * beta / (1.0 - alpha_bar)) + x * ((1.0 - beta).sqrt() * (1.0 - previous) / (1.0 - alpha_bar))
     }
 
+    /// ε_θ at t = 0 for `images` in [0, 1] (mapped to model space first): the model's forward pass.
+    pub fn noise_at_zero(&self, images: Tensor<4>) -> Tensor<4> {
+        let n = images.dims()[0];
+        let device = images.device();
+        self.predict_noise(self.to_model_space(images), Tensor::zeros([n], &device))
+    }
+
     /// DDPM ancestral sampling (Algorithm 2): `count` images in [0, 1] at the data's size.
     pub fn generate(&self, count: usize, device: &Device) -> Tensor<4> {
         let [channels, _, _] = self.data_shape;
@@ -436,7 +443,12 @@ impl Model for Ddpm {
     type Config = DdpmConfig;
     type Output = Tensor<4>;
 
-    fn new(config: &Self::Config, data: &DataInfo, device: &Device) -> Result<Self, ComponentError> {
+    fn reads(_: &Self::Config) -> Vec<FieldNeed> {
+        vec![FieldNeed::float(fields::IMAGE).rank(3)]
+    }
+
+    fn new(config: &Self::Config, schema: &Schema, device: &Device) -> Result<Self, ComponentError> {
+        let data = &ImageShape::of(schema, "ddpm")?;
         config.validate(data)?;
         let (height, width) = config.working_size(data);
         let widths = &config.channels;
@@ -502,14 +514,12 @@ impl Model for Ddpm {
 
     /// ε_θ at t = 0 for `images` in [0, 1] (mapped to model space first): the noise the model
     /// sees in nearly clean images. Training and sampling use [`Ddpm::predict_noise`].
-    fn forward(&self, images: Tensor<4>) -> Tensor<4> {
-        let n = images.dims()[0];
-        let device = images.device();
-        self.predict_noise(self.to_model_space(images), Tensor::zeros([n], &device))
+    fn forward(&self, batch: &Batch) -> Result<Tensor<4>, ComponentError> {
+        Ok(self.noise_at_zero(batch.image()?))
     }
 
-    fn compute_loss(&self, batch: &Batch) -> LossOutput {
-        let x0 = self.to_model_space(batch.images.clone());
+    fn compute_loss(&self, batch: &Batch) -> Result<LossOutput, ComponentError> {
+        let x0 = self.to_model_space(batch.image()?);
         let [n, c, h, w] = x0.dims();
         let device = x0.device();
         let steps = self.timesteps();
@@ -520,7 +530,7 @@ impl Model for Ddpm {
         let x_t = self.q_sample(x0, t.clone().int(), noise.clone());
         let predicted = self.predict_noise(x_t, t);
         let loss = (predicted - noise).powi_scalar(2).mean();
-        LossOutput::new(loss)
+        Ok(LossOutput::new(loss))
     }
 
     fn sampler(&self) -> Option<&dyn Sampler> {
@@ -632,7 +642,7 @@ mod tests {
             let x = pattern_images(2, c, h, w, &device);
             let eps = model.predict_noise(model.to_model_space(x.clone()), Tensor::from_floats([0.0, 7.0], &device));
             assert_eq!(eps.dims(), [2, c, h, w], "{c}×{h}×{w}");
-            assert_eq!(model.forward(x).dims(), [2, c, h, w]);
+            assert_eq!(model.noise_at_zero(x).dims(), [2, c, h, w]);
         }
     }
 
@@ -648,7 +658,7 @@ mod tests {
         // Up by 2 then down by 2 (bilinear, half-pixel) gives back a smoothed image in range.
         let back = model.to_data_space(x);
         assert_eq!(back.dims(), [3, 1, 8, 8]);
-        let loss = value(model.compute_loss(&Batch { images: pattern_images(3, 1, 8, 8, &device), labels: None }).loss);
+        let loss = value(model.compute_loss(&Batch::images(pattern_images(3, 1, 8, 8, &device), None)).unwrap().loss);
         assert!(loss.is_finite());
         assert_eq!(model.sample(2, &device).dims(), [2, 1, 8, 8]);
     }
@@ -659,8 +669,8 @@ mod tests {
         let device = Device::default();
         device.seed(3);
         let model = Ddpm::new(&small(100), &image_info(1, 8, 8), &device).unwrap();
-        let batch = Batch { images: pattern_images(64, 1, 8, 8, &device), labels: None };
-        let loss = value(model.compute_loss(&batch).loss);
+        let batch = Batch::images(pattern_images(64, 1, 8, 8, &device), None);
+        let loss = value(model.compute_loss(&batch).unwrap().loss);
         // The output conv starts at zero, so ε̂ = 0 and the loss is the mean of ε² over 4096 draws.
         assert!(loss.is_finite() && (loss - 1.0).abs() < 0.1, "{loss}");
     }
@@ -683,7 +693,7 @@ mod tests {
         let device = Device::default().autodiff();
         device.seed(11);
         let model = Ddpm::new(&small(50), &image_info(1, 8, 8), &device).unwrap();
-        let batch = Batch { images: patterns(16, &device), labels: None };
+        let batch = Batch::images(patterns(16, &device), None);
         // The loss is stochastic (t and ε), so compare averages over several draws.
         assert_adam_lowers_loss(model, &batch, 8, 80, 3e-3, 0.6);
     }
@@ -746,32 +756,32 @@ mod tests {
     fn refuses_bad_configs_with_clear_messages() {
         let _rng = rng_lock();
         let device = Device::default();
-        let error = |config: DdpmConfig, data: DataInfo| Ddpm::new(&config, &data, &device).unwrap_err().to_string();
+        let error = |config: DdpmConfig, data: &Schema| Ddpm::new(&config, data, &device).unwrap_err().to_string();
         let digits = image_info(1, 8, 8);
-        let message = error(DdpmConfig { timesteps: 0, ..DdpmConfig::default() }, digits);
+        let message = error(DdpmConfig { timesteps: 0, ..DdpmConfig::default() }, &digits);
         assert!(message.starts_with("model.ddpm: `timesteps` must be at least 1"), "{message}");
-        let message = error(DdpmConfig { beta_end: 1.5, ..DdpmConfig::default() }, digits);
+        let message = error(DdpmConfig { beta_end: 1.5, ..DdpmConfig::default() }, &digits);
         assert!(message.starts_with("model.ddpm: `beta_end` must be in (0, 1)"), "{message}");
-        let message = error(DdpmConfig { beta_start: 0.1, beta_end: 0.01, ..DdpmConfig::default() }, digits);
+        let message = error(DdpmConfig { beta_start: 0.1, beta_end: 0.01, ..DdpmConfig::default() }, &digits);
         assert!(message.contains("`beta_start` (0.1) must not exceed `beta_end` (0.01)"), "{message}");
         // The cosine schedule ignores the linear βs.
         assert!(Ddpm::new(&DdpmConfig { schedule: Schedule::Cosine, beta_end: 1.5, ..small(10) }, &digits, &device).is_ok());
-        let message = error(DdpmConfig { channels: vec![], ..DdpmConfig::default() }, digits);
+        let message = error(DdpmConfig { channels: vec![], ..DdpmConfig::default() }, &digits);
         assert!(message.starts_with("model.ddpm: `channels` must list"), "{message}");
-        let message = error(DdpmConfig { channels: vec![32, 20], ..DdpmConfig::default() }, digits);
+        let message = error(DdpmConfig { channels: vec![32, 20], ..DdpmConfig::default() }, &digits);
         assert!(message.contains("`channels[1]` (20) must be a positive multiple of `groups` (8)"), "{message}");
-        let message = error(DdpmConfig { groups: 0, ..DdpmConfig::default() }, digits);
+        let message = error(DdpmConfig { groups: 0, ..DdpmConfig::default() }, &digits);
         assert!(message.contains("`groups` must be positive"), "{message}");
-        let message = error(DdpmConfig { channels: vec![8; 5], ..small(10) }, digits);
+        let message = error(DdpmConfig { channels: vec![8; 5], ..small(10) }, &digits);
         assert!(message.contains("a 8×8 image cannot be halved 4 times") && message.contains("multiples of 16"), "{message}");
-        let message = error(DdpmConfig { channels: vec![8; 3], ..small(10) }, image_info(1, 28, 30));
+        let message = error(DdpmConfig { channels: vec![8; 3], ..small(10) }, &image_info(1, 28, 30));
         assert!(message.contains("a 28×30 image cannot be halved 2 times"), "{message}");
         assert!(message.ends_with("or set `image_size` (the data are resized to it) to a multiple of 4"), "{message}");
-        let message = error(DdpmConfig { image_size: Some(6), channels: vec![8; 3], ..small(10) }, digits);
+        let message = error(DdpmConfig { image_size: Some(6), channels: vec![8; 3], ..small(10) }, &digits);
         assert!(message.contains("set `image_size` to a multiple of 4"), "{message}");
-        let message = error(DdpmConfig { image_size: Some(0), ..small(10) }, digits);
+        let message = error(DdpmConfig { image_size: Some(0), ..small(10) }, &digits);
         assert!(message.contains("`image_size` must be positive"), "{message}");
-        let message = error(DdpmConfig::default(), image_info(1, 0, 8));
+        let message = error(DdpmConfig::default(), &image_info(1, 0, 8));
         assert!(message.contains("items are empty"), "{message}");
     }
 

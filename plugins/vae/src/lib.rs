@@ -23,7 +23,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{log_sigmoid, relu, sigmoid};
 use burn::tensor::{Device, Distribution, Tensor};
-use frameworm_core::{Sampler, Batch, ComponentError, DataInfo, LossOutput, Model};
+use frameworm_core::{Batch, ComponentError, FieldNeed, ImageShape, LossOutput, Model, Sampler, Schema, fields};
 use serde::{Deserialize, Serialize};
 
 /// The `model.vae` config section.
@@ -47,7 +47,7 @@ impl Default for VaeConfig {
 
 impl VaeConfig {
     /// Checks the config against the data shape; errors start with `model.vae:`.
-    pub fn validate(&self, data: &DataInfo) -> Result<(), ComponentError> {
+    pub fn validate(&self, data: &ImageShape) -> Result<(), ComponentError> {
         let invalid = |message: String| Err(ComponentError::Invalid(format!("model.vae: {message}")));
         if self.latent_dim == 0 {
             return invalid("`latent_dim` must be positive (got 0)".into());
@@ -160,6 +160,12 @@ impl Vae {
         sigmoid(self.decode_logits(z))
     }
 
+    /// The forward pass on images `[N, C, H, W]`: the posterior and the reconstruction of its mean.
+    pub fn run(&self, images: Tensor<4>) -> VaeOutput {
+        let (mu, logvar) = self.encode(images);
+        VaeOutput { reconstruction: self.decode(mu.clone()), mu, logvar }
+    }
+
     /// The deterministic reconstruction of `images`: `decode(mu)`.
     pub fn reconstruct(&self, images: Tensor<4>) -> Tensor<4> {
         let (mu, _) = self.encode(images);
@@ -176,7 +182,12 @@ impl Model for Vae {
     type Config = VaeConfig;
     type Output = VaeOutput;
 
-    fn new(config: &Self::Config, data: &DataInfo, device: &Device) -> Result<Self, ComponentError> {
+    fn reads(_: &Self::Config) -> Vec<FieldNeed> {
+        vec![FieldNeed::float(fields::IMAGE).rank(3)]
+    }
+
+    fn new(config: &Self::Config, schema: &Schema, device: &Device) -> Result<Self, ComponentError> {
+        let data = &ImageShape::of(schema, "vae")?;
         config.validate(data)?;
         let layers = config.channels.len();
         let sizes = encoder_sizes(data.height, data.width, layers);
@@ -221,13 +232,12 @@ impl Model for Vae {
         })
     }
 
-    fn forward(&self, images: Tensor<4>) -> VaeOutput {
-        let (mu, logvar) = self.encode(images);
-        VaeOutput { reconstruction: self.decode(mu.clone()), mu, logvar }
+    fn forward(&self, batch: &Batch) -> Result<VaeOutput, ComponentError> {
+        Ok(self.run(batch.image()?))
     }
 
-    fn compute_loss(&self, batch: &Batch) -> LossOutput {
-        let images = batch.images.clone();
+    fn compute_loss(&self, batch: &Batch) -> Result<LossOutput, ComponentError> {
+        let images = batch.image()?;
         let n = images.dims()[0] as f64;
         let (mu, logvar) = self.encode(images.clone());
 
@@ -244,11 +254,11 @@ impl Model for Vae {
 
         let kl = (logvar.clone() + 1.0 - mu.powi_scalar(2) - logvar.exp()).sum().mul_scalar(-0.5 / n);
         let loss = reconstruction.clone() + kl.clone().mul_scalar(self.beta);
-        LossOutput::new(loss).with_metric("reconstruction", reconstruction).with_metric("kl", kl)
+        Ok(LossOutput::new(loss).with_metric("reconstruction", reconstruction).with_metric("kl", kl))
     }
 
-    fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>> {
-        Some(self.reconstruct(images))
+    fn reconstruction(&self, batch: &Batch) -> Result<Option<Tensor<4>>, ComponentError> {
+        Ok(Some(self.reconstruct(batch.image()?)))
     }
 
     fn sampler(&self) -> Option<&dyn Sampler> {
@@ -272,7 +282,7 @@ mod tests {
         let device = Device::default();
         for (c, h, w) in [(1, 8, 8), (1, 28, 28), (3, 32, 32), (1, 16, 16), (2, 7, 9)] {
             let model = Vae::new(&VaeConfig::default(), &image_info(c, h, w), &device).unwrap();
-            let output = model.forward(pattern_images(2, c, h, w, &device));
+            let output = model.run(pattern_images(2, c, h, w, &device));
             assert_eq!(output.reconstruction.dims(), [2, c, h, w], "{c}×{h}×{w}");
             assert_eq!(output.mu.dims(), [2, 16]);
             assert_eq!(output.logvar.dims(), [2, 16]);
@@ -308,8 +318,8 @@ mod tests {
         for beta in [1.0, 2.5] {
             let config = VaeConfig { beta, ..VaeConfig::default() };
             let model = Vae::new(&config, &image_info(1, 8, 8), &device).unwrap();
-            let batch = Batch { images: pattern_images(4, 1, 8, 8, &device), labels: None };
-            let output = model.compute_loss(&batch);
+            let batch = Batch::images(pattern_images(4, 1, 8, 8, &device), None);
+            let output = model.compute_loss(&batch).unwrap();
             let names: Vec<_> = output.metrics.iter().map(|(name, _)| *name).collect();
             assert_eq!(names, ["reconstruction", "kl"]);
             let loss = value(output.loss);
@@ -348,7 +358,7 @@ mod tests {
         let config = VaeConfig { latent_dim: 4, channels: vec![8, 16], beta: 1.0 };
         let model = Vae::new(&config, &image_info(1, 8, 8), &device).unwrap();
         // Binary bars: learnable, and their BCE floor is 0.
-        let batch = Batch { images: bars(8, &device), labels: None };
+        let batch = Batch::images(bars(8, &device), None);
         // The loss is stochastic (eps), so compare averages over a few evaluations.
         assert_adam_lowers_loss(model, &batch, 4, 60, 1e-2, 0.7);
     }
@@ -356,23 +366,23 @@ mod tests {
     #[test]
     fn refuses_bad_configs_with_clear_messages() {
         let device = Device::default();
-        let error = |config: VaeConfig, data: DataInfo| Vae::new(&config, &data, &device).unwrap_err().to_string();
+        let error = |config: VaeConfig, data: &Schema| Vae::new(&config, data, &device).unwrap_err().to_string();
         let digits = image_info(1, 8, 8);
-        let message = error(VaeConfig { latent_dim: 0, ..VaeConfig::default() }, digits);
+        let message = error(VaeConfig { latent_dim: 0, ..VaeConfig::default() }, &digits);
         assert!(message.starts_with("model.vae: `latent_dim` must be positive"), "{message}");
-        let message = error(VaeConfig { channels: vec![], ..VaeConfig::default() }, digits);
+        let message = error(VaeConfig { channels: vec![], ..VaeConfig::default() }, &digits);
         assert!(message.starts_with("model.vae: `channels` must list"), "{message}");
-        let message = error(VaeConfig { channels: vec![8, 0], ..VaeConfig::default() }, digits);
+        let message = error(VaeConfig { channels: vec![8, 0], ..VaeConfig::default() }, &digits);
         assert!(message.starts_with("model.vae: `channels[1]` must be positive"), "{message}");
-        let message = error(VaeConfig { beta: -1.0, ..VaeConfig::default() }, digits);
+        let message = error(VaeConfig { beta: -1.0, ..VaeConfig::default() }, &digits);
         assert!(message.starts_with("model.vae: `beta`"), "{message}");
-        let message = error(VaeConfig { channels: vec![4; 4], ..VaeConfig::default() }, digits);
+        let message = error(VaeConfig { channels: vec![4; 4], ..VaeConfig::default() }, &digits);
         assert!(message.starts_with("model.vae: a 8×8 image is too small for 4 stride-2 layers"), "{message}");
         assert!(message.contains("at least 16 pixels") && message.contains("at most 3 entries"), "{message}");
         // Three layers fit an 8×8 image (down to 1×1).
         assert!(Vae::new(&VaeConfig { channels: vec![4; 3], ..VaeConfig::default() }, &digits, &device).is_ok());
         // A narrow side counts.
-        let message = error(VaeConfig::default(), image_info(1, 32, 3));
+        let message = error(VaeConfig::default(), &image_info(1, 32, 3));
         assert!(message.contains("a 32×3 image is too small for 2 stride-2 layers"), "{message}");
     }
 

@@ -36,7 +36,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Distribution, Tensor};
-use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model, Sampler};
+use frameworm_core::{Batch, ComponentError, FieldNeed, ImageShape, LossOutput, Model, Sampler, Schema, fields};
 use serde::{Deserialize, Serialize};
 
 /// The config section's name, used in error messages.
@@ -63,7 +63,7 @@ impl Default for ResnetVaeConfig {
 
 impl ResnetVaeConfig {
     /// Checks the config against the data shape; errors name the key (`model.resnet-vae.<key>`).
-    pub fn validate(&self, data: &DataInfo) -> Result<(), ComponentError> {
+    pub fn validate(&self, data: &ImageShape) -> Result<(), ComponentError> {
         let bad = |key: &str, message: String| {
             Err(ComponentError::Config { section: SECTION.into(), key: key.into(), message })
         };
@@ -192,6 +192,12 @@ impl ResnetVae {
         self.start
     }
 
+    /// The forward pass on images `[N, C, H, W]`: the posterior and the reconstruction of its mean.
+    pub fn run(&self, images: Tensor<4>) -> ResnetVaeOutput {
+        let (mu, logvar) = self.encode(images);
+        ResnetVaeOutput { reconstruction: self.decode(mu.clone()), mu, logvar }
+    }
+
     /// Encodes images `[N, C, H, W]` into the posterior mean and log-variance, `[N, latent_dim]` each.
     pub fn encode(&self, images: Tensor<4>) -> (Tensor<2>, Tensor<2>) {
         let x = relu(self.down1_bn.forward(self.down1.forward(images)));
@@ -230,7 +236,12 @@ impl Model for ResnetVae {
     type Config = ResnetVaeConfig;
     type Output = ResnetVaeOutput;
 
-    fn new(config: &Self::Config, data: &DataInfo, device: &Device) -> Result<Self, ComponentError> {
+    fn reads(_: &Self::Config) -> Vec<FieldNeed> {
+        vec![FieldNeed::float(fields::IMAGE).rank(3)]
+    }
+
+    fn new(config: &Self::Config, schema: &Schema, device: &Device) -> Result<Self, ComponentError> {
+        let data = &ImageShape::of(schema, "resnet-vae")?;
         config.validate(data)?;
         let hid = config.hidden_channels;
         let half = hid / 2;
@@ -273,13 +284,12 @@ impl Model for ResnetVae {
         })
     }
 
-    fn forward(&self, images: Tensor<4>) -> ResnetVaeOutput {
-        let (mu, logvar) = self.encode(images);
-        ResnetVaeOutput { reconstruction: self.decode(mu.clone()), mu, logvar }
+    fn forward(&self, batch: &Batch) -> Result<ResnetVaeOutput, ComponentError> {
+        Ok(self.run(batch.image()?))
     }
 
-    fn compute_loss(&self, batch: &Batch) -> LossOutput {
-        let images = batch.images.clone();
+    fn compute_loss(&self, batch: &Batch) -> Result<LossOutput, ComponentError> {
+        let images = batch.image()?;
         let (mu, logvar) = self.encode(images.clone());
         // Reparameterisation: the noise carries no gradient, mu and logvar do.
         let eps = Tensor::random(mu.shape(), Distribution::Normal(0.0, 1.0), &mu.device());
@@ -287,11 +297,11 @@ impl Model for ResnetVae {
         let recon = recon_loss(self.decode(z), images);
         let kl = kl_loss(mu, logvar);
         let loss = recon.clone() + kl.clone().mul_scalar(self.kl_weight);
-        LossOutput::new(loss).with_metric("recon_loss", recon).with_metric("kl_loss", kl)
+        Ok(LossOutput::new(loss).with_metric("recon_loss", recon).with_metric("kl_loss", kl))
     }
 
-    fn reconstruction(&self, images: Tensor<4>) -> Option<Tensor<4>> {
-        Some(self.reconstruct(images))
+    fn reconstruction(&self, batch: &Batch) -> Result<Option<Tensor<4>>, ComponentError> {
+        Ok(Some(self.reconstruct(batch.image()?)))
     }
 
     fn sampler(&self) -> Option<&dyn Sampler> {
@@ -333,7 +343,7 @@ mod tests {
             ] {
                 let model = ResnetVae::new(&small(), &image_info(c, h, w), &device).unwrap();
                 assert_eq!(model.decoder_start(), start, "{c}×{h}×{w}");
-                let output = model.forward(pattern_images(3, c, h, w, &device));
+                let output = model.run(pattern_images(3, c, h, w, &device));
                 assert_eq!(output.reconstruction.dims(), [3, c, h, w], "{c}×{h}×{w}");
                 assert_eq!(output.mu.dims(), [3, 6]);
                 assert_eq!(output.logvar.dims(), [3, 6]);
@@ -352,7 +362,7 @@ mod tests {
         let model = ResnetVae::new(&ResnetVaeConfig::default(), &image_info(3, 16, 16), &device).unwrap();
         assert_eq!(model.decoder_start(), [128, 4, 4]); // what the original hard-coded
         assert_eq!((model.latent_dim(), model.kl_weight()), (128, 0.001));
-        assert_eq!(model.forward(pattern_images(2, 3, 16, 16, &device)).reconstruction.dims(), [2, 3, 16, 16]);
+        assert_eq!(model.run(pattern_images(2, 3, 16, 16, &device)).reconstruction.dims(), [2, 3, 16, 16]);
     }
 
     #[test]
@@ -384,7 +394,7 @@ mod tests {
         for kl_weight in [0.001, 0.0, 0.5] {
             let config = ResnetVaeConfig { kl_weight, ..small() };
             let model = ResnetVae::new(&config, &image_info(1, 8, 8), &device).unwrap();
-            let output = model.compute_loss(&Batch { images: pattern_images(4, 1, 8, 8, &device), labels: None });
+            let output = model.compute_loss(&Batch::images(pattern_images(4, 1, 8, 8, &device), None)).unwrap();
             let names: Vec<_> = output.metrics.iter().map(|(name, _)| *name).collect();
             assert_eq!(names, ["recon_loss", "kl_loss"]);
             let loss = output.loss.into_scalar::<f32>();
@@ -405,7 +415,7 @@ mod tests {
         let before = floats(model.down1_bn.running_mean.value_sync());
         assert!(before.iter().all(|&v| v == 0.0));
         let batch = pattern_images(4, 1, 8, 8, &device);
-        let _ = model.forward(batch.clone());
+        let _ = model.run(batch.clone());
         let after = floats(model.down1_bn.running_mean.value_sync());
         assert!(after.iter().any(|&v| v != 0.0), "a training forward updates the running mean: {after:?}");
 
@@ -438,7 +448,7 @@ mod tests {
         in_unit_range(first.clone());
         assert_eq!(floats(first.clone()), floats(draw(11)));
         assert_ne!(floats(first), floats(draw(12)));
-        assert!(model.reconstruction(pattern_images(2, 1, 8, 8, &device)).is_some());
+        assert!(model.reconstruction(&Batch::images(pattern_images(2, 1, 8, 8, &device), None)).unwrap().is_some());
     }
 
     #[test]
@@ -448,7 +458,7 @@ mod tests {
         let config = ResnetVaeConfig { latent_dim: 4, hidden_channels: 8, kl_weight: 0.001 };
         let model = ResnetVae::new(&config, &image_info(1, 8, 8), &device).unwrap();
         // Binary bars: learnable, with an MSE floor of 0.
-        let batch = Batch { images: bars(8, &device), labels: None };
+        let batch = Batch::images(bars(8, &device), None);
         // The loss is stochastic (eps), so compare averages over a few evaluations.
         let (model, before) = assert_adam_lowers_loss(model, &batch, 4, 80, 1e-2, 0.5);
         // The inference copy (running statistics) reconstructs the bars too.
@@ -461,22 +471,22 @@ mod tests {
     #[test]
     fn refuses_bad_configs_naming_the_key() {
         let device = Device::default();
-        let error = |config: ResnetVaeConfig, data: DataInfo| {
-            ResnetVae::new(&config, &data, &device).unwrap_err().to_string()
+        let error = |config: ResnetVaeConfig, data: &Schema| {
+            ResnetVae::new(&config, data, &device).unwrap_err().to_string()
         };
         let digits = image_info(1, 8, 8);
-        let message = error(ResnetVaeConfig { latent_dim: 0, ..small() }, digits);
+        let message = error(ResnetVaeConfig { latent_dim: 0, ..small() }, &digits);
         assert!(message.starts_with("model.resnet-vae.latent_dim: must be positive"), "{message}");
         for hidden_channels in [0, 1, 7] {
-            let message = error(ResnetVaeConfig { hidden_channels, ..small() }, digits);
+            let message = error(ResnetVaeConfig { hidden_channels, ..small() }, &digits);
             assert!(message.starts_with("model.resnet-vae.hidden_channels: must be an even number"), "{message}");
             assert!(message.contains(&format!("got {hidden_channels}")), "{message}");
         }
         for kl_weight in [-0.1, f64::NAN, f64::INFINITY] {
-            let message = error(ResnetVaeConfig { kl_weight, ..small() }, digits);
+            let message = error(ResnetVaeConfig { kl_weight, ..small() }, &digits);
             assert!(message.starts_with("model.resnet-vae.kl_weight: must be a finite number >= 0"), "{message}");
         }
-        let message = error(small(), image_info(1, 3, 8));
+        let message = error(small(), &image_info(1, 3, 8));
         assert!(message.contains("at least 1×4×4") && message.contains("1×3×8"), "{message}");
         assert!(ResnetVae::new(&small(), &image_info(1, 4, 4), &device).is_ok());
     }
