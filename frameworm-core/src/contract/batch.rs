@@ -63,6 +63,16 @@ impl Sample {
         Sample { values }
     }
 
+    /// The pixels of an item of [`Schema::image`] (its first field), or nothing.
+    pub fn pixels(&self) -> &[f32] {
+        self.floats(0).unwrap_or(&[])
+    }
+
+    /// The class of an item of [`Schema::image`] with labels (its second field).
+    pub fn label(&self) -> Option<usize> {
+        self.ints(1).and_then(|values| values.first()).map(|&label| label as usize)
+    }
+
     /// The float values at position `index`, if that field is a float one.
     pub fn floats(&self, index: usize) -> Option<&[f32]> {
         match self.values.get(index)? {

@@ -10,7 +10,7 @@ pub mod csv;
 
 use std::path::PathBuf;
 
-use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, Sample};
+use frameworm_core::{ComponentError, Dataset, FromConfig, Sample, Schema};
 use serde::{Deserialize, Serialize};
 
 use crate::csv::{CLASSES, MAX_VALUE, SIDE, Table};
@@ -85,15 +85,11 @@ impl Dataset for Digits {
             )));
         };
         let scale = f32::from(MAX_VALUE);
-        Ok(Sample {
-            pixels: pixels.iter().map(|&value| f32::from(value) / scale).collect(),
-            shape: [1, SIDE, SIDE],
-            label: Some(usize::from(label)),
-        })
+        Ok(Sample::image(pixels.iter().map(|&value| f32::from(value) / scale).collect(), Some(usize::from(label))))
     }
 
-    fn info(&self) -> DataInfo {
-        DataInfo { channels: 1, height: SIDE, width: SIDE, num_classes: Some(CLASSES) }
+    fn schema(&self) -> Schema {
+        Schema::image(1, SIDE, SIDE, Some(CLASSES))
     }
 }
 
@@ -108,17 +104,17 @@ mod tests {
     fn embedded_data_has_1797_labelled_items() {
         let data = Digits::from_config(DigitsConfig::default()).unwrap();
         assert_eq!(data.len(), 1797);
-        assert_eq!(data.info(), DataInfo { channels: 1, height: 8, width: 8, num_classes: Some(10) });
+        assert_eq!(data.schema(), Schema::image(1, 8, 8, Some(10)));
         let mut counts = [0usize; 10];
         let (mut min, mut max) = (f32::MAX, f32::MIN);
         for index in 0..data.len() {
             let sample = data.get(index).unwrap();
-            assert_eq!(sample.shape, [1, 8, 8]);
-            assert_eq!(sample.pixels.len(), data.info().item_len());
-            let label = sample.label.unwrap();
+            assert_eq!(sample.values.len(), 2);
+            assert_eq!(sample.pixels().len(), data.schema().fields[0].len());
+            let label = sample.label().unwrap();
             assert!(label < 10, "label {label}");
             counts[label] += 1;
-            for &pixel in &sample.pixels {
+            for &pixel in sample.pixels() {
                 min = min.min(pixel);
                 max = max.max(pixel);
             }
@@ -131,9 +127,9 @@ mod tests {
     #[test]
     fn first_item_is_a_zero() {
         let sample = Digits::embedded().unwrap().get(0).unwrap();
-        assert_eq!(sample.label, Some(0));
+        assert_eq!(sample.label(), Some(0));
         // Row 0 of the first image is `0,0,5,13,9,1,0,0`.
-        assert_eq!(&sample.pixels[..8], &[0.0, 0.0, 5.0 / 16.0, 13.0 / 16.0, 9.0 / 16.0, 1.0 / 16.0, 0.0, 0.0]);
+        assert_eq!(&sample.pixels()[..8], &[0.0, 0.0, 5.0 / 16.0, 13.0 / 16.0, 9.0 / 16.0, 1.0 / 16.0, 0.0, 0.0]);
     }
 
     #[test]
@@ -155,8 +151,8 @@ mod tests {
         std::fs::write(&plain, format!("{}\n{}\n", row(4), row(7))).unwrap();
         let data = Digits::from_config(DigitsConfig { path: Some(plain) }).unwrap();
         assert_eq!(data.len(), 2);
-        assert_eq!(data.get(1).unwrap().label, Some(7));
-        assert_eq!(data.get(0).unwrap().pixels[16], 16.0 / 16.0);
+        assert_eq!(data.get(1).unwrap().label(), Some(7));
+        assert_eq!(data.get(0).unwrap().pixels()[16], 16.0 / 16.0);
 
         let gzipped = dir.path().join("few.csv.gz");
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -164,7 +160,7 @@ mod tests {
         std::fs::write(&gzipped, encoder.finish().unwrap()).unwrap();
         let data = Digits::from_config(DigitsConfig { path: Some(gzipped) }).unwrap();
         assert_eq!(data.len(), 1);
-        assert_eq!(data.get(0).unwrap().label, Some(2));
+        assert_eq!(data.get(0).unwrap().label(), Some(2));
     }
 
     #[test]

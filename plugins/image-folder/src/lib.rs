@@ -12,7 +12,7 @@ pub mod index;
 
 use std::path::PathBuf;
 
-use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, Sample};
+use frameworm_core::{ComponentError, Dataset, FromConfig, Sample, Schema};
 use serde::{Deserialize, Serialize};
 
 /// The `dataset.image-folder` config section.
@@ -115,20 +115,18 @@ impl Dataset for ImageFolder {
                 self.index.files.len()
             )));
         };
-        Ok(Sample {
-            pixels: decode::load(path, self.channels, self.height, self.width)?,
-            shape: [self.channels, self.height, self.width],
-            label: *label,
-        })
+        Ok(Sample::image(decode::load(path, self.channels, self.height, self.width)?, *label))
     }
 
-    fn info(&self) -> DataInfo {
-        DataInfo {
-            channels: self.channels,
-            height: self.height,
-            width: self.width,
-            num_classes: (!self.index.classes.is_empty()).then_some(self.index.classes.len()),
+    /// `image` f32[C, H, W] and, for a folder of class subfolders, `label` int[] whose class
+    /// names are the subfolders' names (saved with the run).
+    fn schema(&self) -> Schema {
+        let classes = &self.index.classes;
+        let mut schema = Schema::image(self.channels, self.height, self.width, (!classes.is_empty()).then_some(classes.len()));
+        if let Some(label) = schema.fields.get_mut(1) {
+            label.names = Some(classes.clone());
         }
+        schema
     }
 }
 
@@ -160,14 +158,15 @@ mod tests {
         let data = ImageFolder::from_config(ImageFolderConfig { size: [6, 4], ..config(dir.path()) }).unwrap();
         assert_eq!(data.len(), 3);
         assert_eq!(data.classes(), ["blue", "red"]);
-        assert_eq!(data.info(), DataInfo { channels: 3, height: 6, width: 4, num_classes: Some(2) });
+        assert_eq!(data.schema().describe(), "`image` f32[3, 6, 4], `label` int[] (2 classes)");
+        assert_eq!(data.schema().fields[1].names.as_deref(), Some(&["blue".to_string(), "red".to_string()][..]));
         let blue = data.get(0).unwrap();
-        assert_eq!((blue.shape, blue.label, blue.pixels.len()), ([3, 6, 4], Some(0), 72));
+        assert_eq!((blue.label(), blue.pixels().len()), (Some(0), 72));
         // Planes: red 0, green 0, blue 1 everywhere.
-        assert!(blue.pixels[..48].iter().all(|&v| v == 0.0) && blue.pixels[48..].iter().all(|&v| v == 1.0));
+        assert!(blue.pixels()[..48].iter().all(|&v| v == 0.0) && blue.pixels()[48..].iter().all(|&v| v == 1.0));
         let red = data.get(1).unwrap();
-        assert_eq!((red.label, red.pixels[0], red.pixels[24]), (Some(1), 1.0, 0.0));
-        assert_eq!(data.get(2).unwrap().label, Some(1));
+        assert_eq!((red.label(), red.pixels()[0], red.pixels()[24]), (Some(1), 1.0, 0.0));
+        assert_eq!(data.get(2).unwrap().label(), Some(1));
         assert!(data.get(3).unwrap_err().to_string().contains("index 3 is out of range"));
     }
 
@@ -182,12 +181,12 @@ mod tests {
         std::fs::write(dir.path().join("b.JPEG"), jpeg).unwrap();
         let data =
             ImageFolder::from_config(ImageFolderConfig { channels: 1, size: [5, 5], ..config(dir.path()) }).unwrap();
-        assert_eq!(data.info(), DataInfo { channels: 1, height: 5, width: 5, num_classes: None });
+        assert_eq!(data.schema(), Schema::image(1, 5, 5, None));
         let white = data.get(0).unwrap();
-        assert_eq!((white.shape, white.label), ([1, 5, 5], None));
-        assert!(white.pixels.iter().all(|&v| v == 1.0));
+        assert_eq!((white.values.len(), white.label()), (1, None));
+        assert!(white.pixels().iter().all(|&v| v == 1.0));
         let black = data.get(1).unwrap();
-        assert!(black.pixels.iter().all(|&v| v < 0.05), "{:?}", black.pixels);
+        assert!(black.pixels().iter().all(|&v| v < 0.05), "{:?}", black.pixels());
     }
 
     #[test]
@@ -200,7 +199,7 @@ mod tests {
                 .unwrap();
         assert_eq!(data.len(), 1);
         assert_eq!(data.path(0).unwrap().file_name().unwrap(), "b.img");
-        assert_eq!(data.get(0).unwrap().pixels.len(), 3 * 32 * 32);
+        assert_eq!(data.get(0).unwrap().pixels().len(), 3 * 32 * 32);
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod idx;
 
 use std::path::PathBuf;
 
-use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, Sample};
+use frameworm_core::{ComponentError, Dataset, FromConfig, Sample, Schema};
 use serde::{Deserialize, Serialize};
 
 /// Number of classes (labels `0..CLASSES`).
@@ -131,15 +131,11 @@ impl Dataset for MnistIdx {
         }
         let (rows, cols) = (self.images.rows, self.images.cols);
         let pixels = &self.images.pixels[index * rows * cols..(index + 1) * rows * cols];
-        Ok(Sample {
-            pixels: pixels.iter().map(|&value| f32::from(value) / 255.0).collect(),
-            shape: [1, rows, cols],
-            label: Some(usize::from(self.labels[index])),
-        })
+        Ok(Sample::image(pixels.iter().map(|&value| f32::from(value) / 255.0).collect(), Some(usize::from(self.labels[index]))))
     }
 
-    fn info(&self) -> DataInfo {
-        DataInfo { channels: 1, height: self.images.rows, width: self.images.cols, num_classes: Some(CLASSES) }
+    fn schema(&self) -> Schema {
+        Schema::image(1, self.images.rows, self.images.cols, Some(CLASSES))
     }
 }
 
@@ -185,13 +181,12 @@ mod tests {
         let dir = mnist_like();
         let data = MnistIdx::from_config(config(dir.path())).unwrap();
         assert_eq!(data.len(), 5);
-        assert_eq!(data.info(), DataInfo { channels: 1, height: 4, width: 3, num_classes: Some(10) });
+        assert_eq!(data.schema(), Schema::image(1, 4, 3, Some(10)));
         let sample = data.get(4).unwrap();
-        assert_eq!(sample.shape, [1, 4, 3]);
-        assert_eq!(sample.label, Some(4));
-        assert_eq!(sample.pixels.len(), 12);
-        assert_eq!(sample.pixels[0], 4.0 / 255.0);
-        assert_eq!(sample.pixels[11], 15.0 / 255.0);
+        assert_eq!(sample.label(), Some(4));
+        assert_eq!(sample.pixels().len(), 12);
+        assert_eq!(sample.pixels()[0], 4.0 / 255.0);
+        assert_eq!(sample.pixels()[11], 15.0 / 255.0);
         assert!(data.get(5).unwrap_err().to_string().contains("index 5 is out of range"));
     }
 
@@ -200,10 +195,10 @@ mod tests {
         let dir = mnist_like();
         let data = MnistIdx::from_config(MnistIdxConfig { split: Split::Test, ..config(dir.path()) }).unwrap();
         assert_eq!(data.len(), 3);
-        assert_eq!(data.get(2).unwrap().label, Some(2));
+        assert_eq!(data.get(2).unwrap().label(), Some(2));
         let data = MnistIdx::from_config(MnistIdxConfig { limit: Some(2), ..config(dir.path()) }).unwrap();
         assert_eq!(data.len(), 2);
-        assert_eq!(data.get(1).unwrap().pixels[0], 1.0 / 255.0);
+        assert_eq!(data.get(1).unwrap().pixels()[0], 1.0 / 255.0);
         let data = MnistIdx::from_config(MnistIdxConfig { limit: Some(100), ..config(dir.path()) }).unwrap();
         assert_eq!(data.len(), 5);
     }

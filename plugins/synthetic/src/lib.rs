@@ -9,7 +9,7 @@
 pub mod rng;
 pub mod shapes;
 
-use frameworm_core::{ComponentError, DataInfo, Dataset, FromConfig, Sample};
+use frameworm_core::{ComponentError, Dataset, FromConfig, Sample, Schema};
 use serde::{Deserialize, Serialize};
 
 pub use shapes::Shape;
@@ -99,12 +99,12 @@ impl Dataset for Synthetic {
                 *pixel = (*pixel + noise * (2.0 * rng.unit() - 1.0)).clamp(0.0, 1.0);
             }
         }
-        Ok(Sample { pixels, shape: [1, side, side], label: Some(label) })
+        Ok(Sample::image(pixels, Some(label)))
     }
 
-    fn info(&self) -> DataInfo {
+    fn schema(&self) -> Schema {
         let side = self.config.side;
-        DataInfo { channels: 1, height: side, width: side, num_classes: Some(self.config.shapes.len()) }
+        Schema::image(1, side, side, Some(self.config.shapes.len()))
     }
 }
 
@@ -127,19 +127,19 @@ mod tests {
             assert_eq!(&a.get(i).unwrap(), sample);
         }
         let other_seed = data(SyntheticConfig { seed: 1, ..config });
-        let differing = (0..50).filter(|&i| a.get(i).unwrap().pixels != other_seed.get(i).unwrap().pixels).count();
+        let differing = (0..50).filter(|&i| a.get(i).unwrap().pixels() != other_seed.get(i).unwrap().pixels()).count();
         assert_eq!(differing, 50);
     }
 
     #[test]
     fn labels_are_balanced_and_in_range() {
         let data = data(SyntheticConfig { size: 100, ..SyntheticConfig::default() });
-        assert_eq!(data.info(), DataInfo { channels: 1, height: 16, width: 16, num_classes: Some(5) });
+        assert_eq!(data.schema(), Schema::image(1, 16, 16, Some(5)));
         let mut counts = [0; 5];
         for i in 0..data.len() {
             let sample = data.get(i).unwrap();
-            assert_eq!((sample.shape, sample.pixels.len()), ([1, 16, 16], 256));
-            counts[sample.label.unwrap()] += 1;
+            assert_eq!(sample.pixels().len(), 256);
+            counts[sample.label().unwrap()] += 1;
         }
         assert_eq!(counts, [20; 5]);
         assert!(data.get(100).unwrap_err().to_string().contains("index 100 is out of range"));
@@ -150,16 +150,16 @@ mod tests {
         let data = data(SyntheticConfig::default());
         let items: Vec<Sample> = (0..50).map(|i| data.get(i).unwrap()).collect();
         for a in &items {
-            assert!(a.pixels.iter().all(|&v| v == 0.0 || v == 1.0), "no noise by default");
+            assert!(a.pixels().iter().all(|&v| v == 0.0 || v == 1.0), "no noise by default");
             for b in &items {
-                if a.label != b.label {
-                    assert_ne!(a.pixels, b.pixels);
+                if a.label() != b.label() {
+                    assert_ne!(a.pixels(), b.pixels());
                 }
             }
         }
         // Items of one class vary in size or position.
-        let horizontal: Vec<&Sample> = items.iter().filter(|s| s.label == Some(0)).collect();
-        assert!(horizontal.iter().any(|s| s.pixels != horizontal[0].pixels));
+        let horizontal: Vec<&Sample> = items.iter().filter(|s| s.label() == Some(0)).collect();
+        assert!(horizontal.iter().any(|s| s.pixels() != horizontal[0].pixels()));
     }
 
     #[test]
@@ -170,12 +170,12 @@ mod tests {
             side: 8,
             ..SyntheticConfig::default()
         });
-        assert_eq!(data.info().num_classes, Some(2));
+        assert_eq!(data.schema().classes("label"), Some(2));
         assert_eq!(data.shapes(), [Shape::Cross, Shape::FilledDisk]);
         let sample = data.get(3).unwrap();
-        assert_eq!(sample.label, Some(1));
-        assert!(sample.pixels.iter().all(|&v| (0.0..=1.0).contains(&v)));
-        assert!(sample.pixels.iter().any(|&v| v != 0.0 && v != 1.0), "noise is applied");
+        assert_eq!(sample.label(), Some(1));
+        assert!(sample.pixels().iter().all(|&v| (0.0..=1.0).contains(&v)));
+        assert!(sample.pixels().iter().any(|&v| v != 0.0 && v != 1.0), "noise is applied");
     }
 
     #[test]
