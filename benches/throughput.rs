@@ -409,12 +409,13 @@ fn bare_case(model: &str, batch: usize, warmup: usize, steps: usize, with_sectio
         parse_section::<SyntheticConfig>("dataset.synthetic", &run.dataset.section).map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
-    let info = dataset.info();
+    let info = dataset.schema();
+    let batcher = SampleBatcher { schema: std::sync::Arc::new(info.clone()) };
     let pool = BARE_POOL.min(warmup + steps).max(1);
     let batches: Vec<Batch> = (0..pool)
         .map(|b| {
             let items: Vec<Sample> = (b * batch..(b + 1) * batch).map(|i| dataset.get(i).expect("in range")).collect();
-            SampleBatcher.batch(items, &train_device)
+            batcher.batch(items, &train_device)
         })
         .collect();
 
@@ -484,7 +485,7 @@ fn bare_default<M: Model>(mut model: M, mut optimizer: ModuleOptimizer, batches:
         stamps.push(Instant::now());
         sections.mark(Hook::BatchBegin);
         let batch = &batches[step % batches.len()];
-        let output = model.compute_loss(batch);
+        let output = model.compute_loss(batch).expect("the bench's model reads the synthetic images");
         sections.mark(Hook::BackwardBegin);
         let grads = GradientsParams::from_grads(output.loss.backward(), &model);
         sections.mark(Hook::BackwardEnd);
@@ -523,7 +524,7 @@ fn bare_gan(
     for step in 0..steps {
         stamps.push(Instant::now());
         sections.mark(Hook::BatchBegin);
-        let real = batches[step % batches.len()].images.clone();
+        let real = batches[step % batches.len()].image().expect("synthetic images");
         let [n, ..] = real.dims();
         let device = real.device();
         let mut d_losses = Vec::with_capacity(config.discriminator_steps);

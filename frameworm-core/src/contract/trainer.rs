@@ -68,6 +68,12 @@ pub enum StepError {
     Component(#[from] ComponentError),
 }
 
+impl From<super::batch::FieldError> for StepError {
+    fn from(error: super::batch::FieldError) -> Self {
+        StepError::Component(error.into())
+    }
+}
+
 /// A trainer plugin (the seed's `training_step` / `validation_step`).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is declared as a trainer in a plugin.yaml but does not implement `frameworm_core::Trainer`",

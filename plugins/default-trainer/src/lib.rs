@@ -46,7 +46,7 @@ impl FromConfig for DefaultTrainer {
 
 impl Trainer for DefaultTrainer {
     fn training_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, _batch_idx: usize) -> Result<StepOutput, StepError> {
-        let output = step.model.compute_loss(batch);
+        let output = step.model.compute_loss(batch)?;
         let mut metrics = scalars(&output);
         let (_, loss) = metrics.remove(0);
         step.fire(&HookEvent::BackwardBegin(&loss))?;
@@ -69,7 +69,7 @@ impl Trainer for DefaultTrainer {
     }
 
     fn validation_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, _batch_idx: usize) -> Result<StepOutput, StepError> {
-        let output = step.model.compute_loss(batch);
+        let output = step.model.compute_loss(batch)?;
         let mut metrics = scalars(&output);
         let (_, loss) = metrics.remove(0);
         Ok(StepOutput { loss, metrics })

@@ -11,8 +11,8 @@ use burn::tensor::{Device, Tensor};
 use frameworm_core::config::{Config, LayeredConfig};
 use frameworm_core::{Outcome, TrainOptions};
 use frameworm_core::{
-    Batch, Callback, ComponentError, DataInfo, Dataset, Declared, EngineHost, FromConfig, Hook, HookContext, HookEvent, HookResult,
-    LossOutput, Model, PipelineHost, PluginInfo, PluginOrigin, Registrar, Registry, RegistryError, Sample,
+    Batch, Callback, ComponentError, Dataset, Declared, EngineHost, FromConfig, Hook, HookContext, HookEvent, HookResult,
+    FieldNeed, LossOutput, Model, PipelineHost, PluginInfo, PluginOrigin, Registrar, Registry, RegistryError, Sample, Schema,
 };
 use frameworm_plugin_default_trainer::DefaultTrainer;
 
@@ -24,16 +24,20 @@ struct Tiny {
 impl Model for Tiny {
     type Config = ();
     type Output = Tensor<2>;
-    fn new(_: &(), data: &DataInfo, device: &Device) -> Result<Self, ComponentError> {
-        Ok(Tiny { layer: LinearConfig::new(data.item_len(), 2).init(device) })
+    fn reads(_: &()) -> Vec<FieldNeed> {
+        vec![FieldNeed::float("image").rank(3), FieldNeed::int("label").rank(0)]
     }
-    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        self.layer.forward(images.flatten(1, 3))
+    fn new(_: &(), schema: &Schema, device: &Device) -> Result<Self, ComponentError> {
+        let inputs = schema.field("image").map_or(4, |field| field.len());
+        Ok(Tiny { layer: LinearConfig::new(inputs, 2).init(device) })
     }
-    fn compute_loss(&self, batch: &Batch) -> LossOutput {
-        let logits = self.forward(batch.images.clone());
-        let labels = batch.labels.clone().expect("labelled");
-        LossOutput::new(CrossEntropyLossConfig::new().init(&logits.device()).forward(logits, labels))
+    fn forward(&self, batch: &Batch) -> Result<Tensor<2>, ComponentError> {
+        Ok(self.layer.forward(batch.image()?.flatten(1, 3)))
+    }
+    fn compute_loss(&self, batch: &Batch) -> Result<LossOutput, ComponentError> {
+        let logits = self.forward(batch)?;
+        let labels = batch.label()?;
+        Ok(LossOutput::new(CrossEntropyLossConfig::new().init(&logits.device()).forward(logits, labels)))
     }
 }
 
@@ -52,10 +56,10 @@ impl Dataset for Eight {
         8
     }
     fn get(&self, index: usize) -> Result<Sample, ComponentError> {
-        Ok(Sample { pixels: vec![index as f32 / 8.0; 4], shape: [1, 2, 2], label: Some(index % 2) })
+        Ok(Sample::image(vec![index as f32 / 8.0; 4], Some(index % 2)))
     }
-    fn info(&self) -> DataInfo {
-        DataInfo { channels: 1, height: 2, width: 2, num_classes: Some(2) }
+    fn schema(&self) -> Schema {
+        Schema::image(1, 2, 2, Some(2))
     }
 }
 

@@ -42,8 +42,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let predictions = |images: &Tensor<4>| fd.net().forward(images.clone());
     let accuracy = |images: &Tensor<4>| -> Result<f64, Box<dyn std::error::Error>> {
         let scores = predictions(images);
-        let input = MetricInput { real: &held_out, labels: Some(&labels), generated: None, predictions: Some(&scores) };
-        Ok(Accuracy.compute(&input)?)
+        let predicted = frameworm_core::Predictions::Classes { scores, labels: labels.clone() };
+        Ok(Accuracy.compute(&MetricInput::predicted(&predicted))?)
     };
     println!(" accuracy: {:.6} | {:.6} | {:.6}", accuracy(&held_out)?, accuracy(&noise)?, accuracy(&blank)?);
 

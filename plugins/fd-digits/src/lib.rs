@@ -118,7 +118,7 @@ impl Metric for FdDigits {
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<f64, ComponentError> {
         let generated = input.generated("fd-digits")?;
-        let real = self.features(input.real, "real")?;
+        let real = self.features(input.real("fd-digits")?, "real")?;
         let generated = self.features(generated, "generated")?;
         frechet::frechet_distance(&real, &generated).map_err(|error| ComponentError::Invalid(format!("metric `fd-digits`: {error}")))
     }
@@ -191,7 +191,7 @@ mod tests {
         assert!(error(&held_out, &one).contains("at least 2 generated images"));
         let rgb = Tensor::<4>::zeros([4, 3, 8, 8], &device);
         assert!(error(&rgb, &rgb).contains("the real images have 3 channels"));
-        let input = MetricInput { real: &held_out, labels: None, generated: None, predictions: None };
+        let input = MetricInput { real: Some(&held_out), generated: None, predictions: None };
         assert!(metric.compute(&input).unwrap_err().to_string().contains("needs generated images"));
     }
 }

@@ -101,8 +101,8 @@ pub fn digits_split(held_out: bool, device: &Device) -> Result<(Tensor<4>, Tenso
     let mut labels = Vec::new();
     for index in (0..digits.len()).filter(|&i| is_held_out(i) == held_out) {
         let sample = digits.get(index)?;
-        pixels.extend_from_slice(&sample.pixels);
-        labels.push(sample.label.unwrap_or(0) as i64);
+        pixels.extend_from_slice(sample.pixels());
+        labels.push(sample.label().unwrap_or(0) as i64);
     }
     let n = labels.len();
     let images = Tensor::from_data(TensorData::new(pixels, [n, 1, SIDE, SIDE]), device);

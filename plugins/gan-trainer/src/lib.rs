@@ -173,7 +173,7 @@ impl Trainer for GanTrainer {
     }
 
     fn training_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, _batch_idx: usize) -> Result<StepOutput, StepError> {
-        let real = batch.images.clone();
+        let real = batch.image()?;
         let steps = self.config.discriminator_steps;
         let mut updates = Vec::with_capacity(steps);
         for _ in 0..steps {
@@ -191,7 +191,7 @@ impl Trainer for GanTrainer {
     }
 
     fn validation_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, _batch_idx: usize) -> Result<StepOutput, StepError> {
-        let losses = dcgan(&*step.model)?.losses(batch.images.clone());
+        let losses = dcgan(&*step.model)?.losses(batch.image()?);
         Ok(report(losses.d_loss.detach(), losses.g_loss.detach(), losses.d_real, losses.d_fake))
     }
 
@@ -223,7 +223,7 @@ mod tests {
     use burn::module::{Module, ModuleVisitor, Param};
     use burn::nn::{Linear, LinearConfig};
     use burn::tensor::Device;
-    use frameworm_core::{DataInfo, Hook, HookContext, HookRegistry, LossOutput, Model};
+    use frameworm_core::{Hook, HookContext, HookRegistry, LossOutput, Model, Schema};
     // Tests that draw from the device's random generator hold `rng_lock`, so a seeded test
     // sees exactly its own sequence.
     use frameworm_core::testing::{image_info, parse_yaml_section, pattern_images, rng_lock};
@@ -339,7 +339,7 @@ mod tests {
         assert!(changed(&g1, &g2) >= g1.len() - 1, "the generator update left G parameters alone: {} of {}", changed(&g1, &g2), g1.len());
 
         // A whole step moves both.
-        let batch = Batch { images: real, labels: None };
+        let batch = Batch::images(real, None);
         let output = harness.train(&mut gan, &batch, 9, &device);
         let (g3, d3) = snapshot(&*harness.model);
         assert!(changed(&g2, &g3) > 0 && changed(&d2, &d3) > 0);
@@ -371,7 +371,7 @@ mod tests {
             });
         }
         let mut gan = trainer(GanTrainerConfig { discriminator_steps: 3, ..GanTrainerConfig::default() });
-        let batch = Batch { images: pattern_images(8, 1, 8, 8, &device), labels: None };
+        let batch = Batch::images(pattern_images(8, 1, 8, 8, &device), None);
         let output = harness.train(&mut gan, &batch, 1, &device);
         let log = log.lock().unwrap().clone();
         assert_eq!(log.len(), 12, "{log:?}");
@@ -397,7 +397,7 @@ mod tests {
         let device = Device::default().autodiff();
         let mut harness = Harness::new(7, &device);
         let mut gan = trainer(GanTrainerConfig { discriminator_lr: 2e-3, discriminator_steps: 2, ..GanTrainerConfig::default() });
-        let batch = Batch { images: pattern_images(16, 1, 8, 8, &device), labels: None };
+        let batch = Batch::images(pattern_images(16, 1, 8, 8, &device), None);
         let first = harness.train(&mut gan, &batch, 100, &device);
         let mut last = first.clone();
         for step in 1..15 {
@@ -417,7 +417,7 @@ mod tests {
         let inner = Device::default();
         let mut inference = harness.model.inference();
         let before = full_snapshot(&*inference);
-        let batch = Batch { images: pattern_images(8, 1, 8, 8, &inner), labels: None };
+        let batch = Batch::images(pattern_images(8, 1, 8, 8, &inner), None);
         let output = {
             let mut step = StepContext::for_validation(&mut *inference, &mut harness.optimizer, &mut harness.hooks, &mut harness.hook_context);
             gan.validation_step(&mut step, &batch, 0).unwrap()
@@ -434,7 +434,7 @@ mod tests {
         let _rng = rng_lock();
         let device = Device::default().autodiff();
         let dir = tempfile::tempdir().unwrap();
-        let batch = Batch { images: pattern_images(8, 1, 8, 8, &device), labels: None };
+        let batch = Batch::images(pattern_images(8, 1, 8, 8, &device), None);
         let config = GanTrainerConfig { discriminator_lr: 1e-3, ..GanTrainerConfig::default() };
 
         // Run A: three steps, checkpoint (model, main optimizer, trainer state), one more step.
@@ -498,14 +498,17 @@ mod tests {
     impl Model for NotAGan {
         type Config = ();
         type Output = Tensor<2>;
-        fn new(_: &(), data: &DataInfo, device: &Device) -> Result<Self, ComponentError> {
-            Ok(NotAGan { layer: LinearConfig::new(data.item_len(), 1).init(device) })
+        fn reads(_: &()) -> Vec<frameworm_core::FieldNeed> {
+            vec![frameworm_core::FieldNeed::float("image").dims([Some(1), Some(8), Some(8)])]
         }
-        fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-            self.layer.forward(images.flatten(1, 3))
+        fn new(_: &(), _: &Schema, device: &Device) -> Result<Self, ComponentError> {
+            Ok(NotAGan { layer: LinearConfig::new(64, 1).init(device) })
         }
-        fn compute_loss(&self, batch: &Batch) -> LossOutput {
-            LossOutput::new(self.forward(batch.images.clone()).mean())
+        fn forward(&self, batch: &Batch) -> Result<Tensor<2>, ComponentError> {
+            Ok(self.layer.forward(batch.image()?.flatten(1, 3)))
+        }
+        fn compute_loss(&self, batch: &Batch) -> Result<LossOutput, ComponentError> {
+            Ok(LossOutput::new(self.forward(batch)?.mean()))
         }
     }
 
@@ -517,7 +520,7 @@ mod tests {
         let mut optimizer = AdamConfig::new().init();
         let (mut hooks, mut hook_context) = (HookRegistry::new(), HookContext::default());
         let mut step = StepContext { model: &mut *model, optimizer: &mut optimizer, lr: 1e-3, last_batch: false, hooks: &mut hooks, hook_context: &mut hook_context };
-        let batch = Batch { images: pattern_images(2, 1, 8, 8, &device), labels: None };
+        let batch = Batch::images(pattern_images(2, 1, 8, 8, &device), None);
         let mut gan = trainer(GanTrainerConfig::default());
         let checked = gan.check_model(&*step.model).err().unwrap().to_string();
         let trained = gan.training_step(&mut step, &batch, 0).err().unwrap().to_string();

@@ -30,7 +30,8 @@ impl Metric for Accuracy {
     }
 
     fn compute(&self, input: &MetricInput<'_>) -> Result<f64, ComponentError> {
-        let (labels, scores) = input.labelled_predictions("accuracy")?;
+        let (scores, labels) = input.predictions("accuracy")?.classes("accuracy")?;
+        let (scores, labels) = (&scores, &labels);
         let [items, classes] = scores.dims();
         let [label_count] = labels.dims();
         if items == 0 || classes == 0 {
@@ -64,12 +65,12 @@ impl Metric for Accuracy {
 mod tests {
     use super::*;
     use burn::tensor::{Device, Int, Tensor, TensorData};
-    use crate::test_util::{close, images};
+    use frameworm_core::Predictions;
+    use crate::test_util::close;
 
     fn score(scores: Tensor<2>, labels: &[i64]) -> Result<f64, ComponentError> {
         let labels = Tensor::<1, Int>::from_data(TensorData::from(labels), &Device::default());
-        let real = images(&[0.0; 4], [4, 1, 1, 1]);
-        Accuracy.compute(&MetricInput { real: &real, labels: Some(&labels), generated: None, predictions: Some(&scores) })
+        Accuracy.compute(&MetricInput::predicted(&Predictions::Classes { scores, labels }))
     }
 
     fn four_items() -> Tensor<2> {
@@ -93,9 +94,11 @@ mod tests {
         assert!(error.contains("labels range over 0..=3 but the model scores 3 classes"), "{error}");
         let error = score(four_items(), &[2, 1]).unwrap_err().to_string();
         assert!(error.contains("4 rows of class scores but 2 labels"), "{error}");
-        let real = images(&[0.0; 4], [4, 1, 1, 1]);
-        let scores = four_items();
-        let input = MetricInput { real: &real, labels: None, generated: None, predictions: Some(&scores) };
-        assert!(Accuracy.compute(&input).unwrap_err().to_string().contains("needs labelled data"));
+        let error = Accuracy.compute(&MetricInput::default()).unwrap_err().to_string();
+        assert!(error.contains("needs the model's predictions"), "{error}");
+        let device = Device::default();
+        let values = Predictions::Values { predicted: Tensor::zeros([2, 1], &device), target: Tensor::zeros([2, 1], &device) };
+        let error = Accuracy.compute(&MetricInput::predicted(&values)).unwrap_err().to_string();
+        assert!(error.contains("the model predicts values"), "{error}");
     }
 }

@@ -30,13 +30,14 @@ pub use ssim::{Ssim, SsimConfig};
 /// no empty axis. `metric` names the metric in errors.
 pub(crate) fn paired<'a>(input: &MetricInput<'a>, metric: &str) -> Result<(&'a Tensor<4>, &'a Tensor<4>), ComponentError> {
     let generated = input.same_shape(metric)?;
-    let dims = input.real.dims();
+    let real = input.real(metric)?;
+    let dims = real.dims();
     if dims.contains(&0) {
         return Err(ComponentError::Invalid(format!(
             "metric `{metric}`: the images are empty ({dims:?}, [N, C, H, W]); it needs at least one non-empty image"
         )));
     }
-    Ok((input.real, generated))
+    Ok((real, generated))
 }
 
 /// Runs a fresh burn-train metric once on `item` and returns its value for that batch.

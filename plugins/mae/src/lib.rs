@@ -16,7 +16,7 @@ impl FromConfig for Mae {
 impl Metric for Mae {
     fn compute(&self, input: &MetricInput<'_>) -> Result<f64, ComponentError> {
         let generated = input.same_shape("mae")?;
-        Ok((input.real.clone() - generated.clone()).abs().mean().into_scalar::<f32>() as f64)
+        Ok((input.real("mae")?.clone() - generated.clone()).abs().mean().into_scalar::<f32>() as f64)
     }
     fn higher_is_better(&self) -> bool {
         false
