@@ -74,7 +74,7 @@ fn evaluate_prints_a_table_and_json_and_names_bad_metrics() {
     assert!(all.status.success(), "{}", text(&all));
     let value: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
     let sources: Vec<&str> = value["scores"].as_array().unwrap().iter().map(|s| s["source"].as_str().unwrap()).collect();
-    assert_eq!(sources, ["reconstructions", "reconstructions", "reconstructions", "samples"]);
+    assert_eq!(sources, ["outputs", "reconstructions", "reconstructions", "samples"], "mse scores outputs: value predictions, or reconstructions as here");
     // Classifiers have no reconstructions: a clear refusal naming the metric and the model.
     let mlp = train("configs/mlp-digits.yaml", output.path(), &["--set", "training.epochs=1", "--set", "callbacks=[]"]);
     assert!(mlp.status.success(), "{}", text(&mlp));

@@ -1,7 +1,7 @@
 // A model plugin that forgets `forward`.
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use frameworm_core::{Batch, ComponentError, DataInfo, LossOutput, Model};
+use frameworm_core::{Batch, ComponentError, FieldNeed, LossOutput, Model, Schema};
 
 #[derive(Module, Debug)]
 pub struct MyModel {
@@ -12,11 +12,15 @@ impl Model for MyModel {
     type Config = ();
     type Output = Tensor<2>;
 
-    fn new(_: &(), _: &DataInfo, _: &Device) -> Result<Self, ComponentError> {
+    fn reads(_: &()) -> Vec<FieldNeed> {
+        vec![FieldNeed::float("features").rank(1)]
+    }
+
+    fn new(_: &(), _: &Schema, _: &Device) -> Result<Self, ComponentError> {
         unimplemented!()
     }
 
-    fn compute_loss(&self, _batch: &Batch) -> LossOutput {
+    fn compute_loss(&self, _batch: &Batch) -> Result<LossOutput, ComponentError> {
         unimplemented!()
     }
 }

@@ -278,7 +278,7 @@ pub enum MonitorMode {
 impl MonitorMode {
     /// The concrete direction for `metric`: [`MonitorMode::Min`] or [`MonitorMode::Max`], never `Auto`.
     pub fn resolve(self, metric: &str) -> MonitorMode {
-        const HIGHER_IS_BETTER: [&str; 8] = ["accuracy", "acc", "f1", "precision", "recall", "auc", "psnr", "ssim"];
+        const HIGHER_IS_BETTER: [&str; 9] = ["accuracy", "acc", "f1", "precision", "recall", "auc", "psnr", "ssim", "r2"];
         match self {
             MonitorMode::Auto if HIGHER_IS_BETTER.iter().any(|s| metric.to_ascii_lowercase().ends_with(s)) => MonitorMode::Max,
             MonitorMode::Auto => MonitorMode::Min,

@@ -59,6 +59,16 @@ impl Scaling {
             *value = *value * self.std[j] + self.mean[j];
         }
     }
+
+    /// Maps standardised rows `[N, T]` (one value per column) back to the original unit on the
+    /// device: what a regression model does to its predictions before they are scored.
+    pub fn restore_rows(&self, rows: burn::tensor::Tensor<2>) -> burn::tensor::Tensor<2> {
+        let device = rows.device();
+        let columns = self.mean.len();
+        let std = burn::tensor::Tensor::<1>::from_floats(self.std.as_slice(), &device).reshape([1, columns]);
+        let mean = burn::tensor::Tensor::<1>::from_floats(self.mean.as_slice(), &device).reshape([1, columns]);
+        rows * std + mean
+    }
 }
 
 /// One named, typed field of every item.

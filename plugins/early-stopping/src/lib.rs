@@ -2,7 +2,7 @@
 //!
 //! At every epoch end the callback reads `metrics[monitor]` (default `val_loss`). A value is an
 //! improvement when it beats the best so far by more than `min_delta` (lower for `min`, higher
-//! for `max`; `auto` picks `max` for names ending in `accuracy`, `acc`, `f1`, `precision`,
+//! for `max`; `auto` picks `max` for names ending in `accuracy`, `acc`, `f1`, `r2`, `precision`,
 //! `recall` or `auc`, else `min`). A NaN or infinite value is never an improvement. After
 //! `patience` epochs in a row without one, it asks the engine to stop through
 //! [`HookContext::request_stop`] and prints the reason to stderr, e.g.
@@ -281,7 +281,7 @@ mod tests {
         let stop = run(&mut stopper, 0, &[0.5, 0.7, 0.6, 0.65]);
         assert_eq!(stop, Some((3, "no improvement in `score` for 2 epochs (best 0.7000 at epoch 2)".into())));
 
-        for name in ["val_accuracy", "acc", "val_f1", "precision", "val_recall", "AUC"] {
+        for name in ["val_accuracy", "acc", "val_f1", "precision", "val_recall", "AUC", "val_r2"] {
             assert_eq!(Mode::Auto.resolve(name), Mode::Max, "{name}");
         }
         for name in ["val_loss", "kl", "reconstruction", "accuracy_drop"] {
