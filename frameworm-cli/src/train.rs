@@ -73,8 +73,16 @@ pub fn config_validate(path: &Path, overrides: &ConfigArgs, disabled: &[String],
     let config = load(path, overrides)?;
     let registry = registry(&config, disabled, register)?;
     frameworm_core::check_config(&config, &registry)?;
+    let schema = frameworm_core::check_data(&registry, &config)?;
     let files: Vec<String> = config.layers.files().iter().map(|f| f.display().to_string()).collect();
-    println!("{}: ok ({} → model `{}`, dataset `{}`)", path.display(), files.join(" → "), config.run.model.name, config.run.dataset.name);
+    println!(
+        "{}: ok ({} → model `{}`, dataset `{}` with fields {})",
+        path.display(),
+        files.join(" → "),
+        config.run.model.name,
+        config.run.dataset.name,
+        schema.describe()
+    );
     Ok(())
 }
 
