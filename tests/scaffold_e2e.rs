@@ -70,6 +70,15 @@ fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
         assert!(created.status.success(), "{kind}: {}", text(&created));
     }
 
+    // The plugin guide's first model, as the README shows it, wired in by `sync-plugins`.
+    copy_workspace(&workspace.join("docs/guide/linear"), &{
+        let dir = workspace.join("plugins/linear");
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    });
+    let synced = cargo(workspace, &["xtask", "sync-plugins"]);
+    assert!(synced.status.success() && text(&synced).contains("added   plugins/linear"), "{}", text(&synced));
+
     let built = cargo(workspace, &["build", "--release", "--bin", "frameworm"]);
     assert!(built.status.success(), "{}", text(&built));
     let mut test_args = vec!["test".to_string(), "--release".into(), "--features".into(), "burn/flex".into()];
@@ -100,4 +109,32 @@ fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
         let plugin = plugin.unwrap_or_else(|| panic!("{name} not listed: {plugins:#}"));
         assert_eq!(plugin["components"][0]["kind"], kind, "{plugin:#}");
     }
+
+    // The guide's model and the scaffolded model train on a shipped table with no edit.
+    for model in ["linear", "foo-model"] {
+        let trained = Command::new(workspace.join("target/release/frameworm"))
+            .args(["train", "--quiet", "--config", "docs/guide/linear/linear.yaml", "--set", &format!("model.name={model}"), "--set", "training.epochs=10"])
+            .current_dir(workspace)
+            .output()
+            .unwrap();
+        assert!(trained.status.success(), "{model}: {}", text(&trained));
+        let loss = text(&trained)
+            .lines()
+            .find_map(|line| line.strip_prefix("best val_loss ").and_then(|rest| rest.split_whitespace().next()).map(str::to_string))
+            .unwrap_or_else(|| panic!("{model}: no best val_loss in {}", text(&trained)));
+        // Standardised targets: predicting their mean scores 1; a fit near the noise floor is far below.
+        assert!(loss.parse::<f64>().unwrap() < 0.1, "{model}: best val_loss {loss}");
+    }
+}
+
+/// The README's plugin guide shows the guide plugin's code exactly as the test above builds it.
+#[test]
+fn the_readme_guide_shows_the_tested_plugin() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for file in ["src/lib.rs", "plugin.yaml"] {
+        let code = std::fs::read_to_string(root.join("docs/guide/linear").join(file)).unwrap();
+        assert!(readme.contains(code.trim_end()), "README.md does not show docs/guide/linear/{file} as it is");
+    }
+    assert!(std::fs::read_to_string(root.join("docs/guide/linear/src/lib.rs")).unwrap().lines().count() <= 40);
 }
