@@ -113,7 +113,7 @@ fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
     // The guide's model and the scaffolded model train on a shipped table with no edit.
     for model in ["linear", "foo-model"] {
         let trained = Command::new(workspace.join("target/release/frameworm"))
-            .args(["train", "--quiet", "--config", "docs/guide/linear/linear.yaml", "--set", &format!("model.name={model}"), "--set", "training.epochs=10"])
+            .args(["train", "--quiet", "--config", "docs/guide/linear/linear.yaml", "--set", &format!("model.name={model}")])
             .current_dir(workspace)
             .output()
             .unwrap();

@@ -61,6 +61,15 @@ pub struct SampleArgs {
     /// Images per row (default: a near-square grid).
     #[arg(long)]
     pub columns: Option<usize>,
+    /// Language models: print the text that follows this prompt instead of writing a PNG.
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// Language models: how many new tokens (characters) to generate after `--prompt`.
+    #[arg(long, default_value_t = 200)]
+    pub tokens: usize,
+    /// Language models: the sampling temperature (0: always the most likely token).
+    #[arg(long, default_value_t = 1.0)]
+    pub temperature: f64,
     /// Compute device.
     #[command(flatten)]
     pub device: DeviceArg,

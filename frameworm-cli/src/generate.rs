@@ -27,6 +27,11 @@ fn open(n: usize, device: &DeviceArg, checkpoint: &Path, disabled: &[String], re
 pub fn sample(args: &SampleArgs, disabled: &[String], register: RegisterFn) -> Result<()> {
     let (_, device, trained) = open(args.n, &args.device, &args.checkpoint, disabled, register)?;
     let seed = args.seed.unwrap_or(trained.state.seed);
+    if let Some(prompt) = &args.prompt {
+        let text = frameworm_core::generate(&trained, prompt, args.tokens, args.temperature, seed, &device)?;
+        println!("{prompt}{text}");
+        return Ok(());
+    }
     let samples = frameworm_core::sample(&trained, args.n, seed, &device)?;
     let layout = frameworm_core::write_grid(&samples, &args.out, args.columns)?;
     let [n, c, h, w] = samples.dims();

@@ -276,7 +276,6 @@ impl Batch {
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
-    use crate::contract::FieldSpec;
 
     fn table() -> (Arc<Schema>, Vec<Sample>) {
         let schema = Arc::new(Schema::new(vec![FieldSpec::float("features", [3]), FieldSpec::int("label", [], 4), FieldSpec::int("tokens", [2], 9)]));
