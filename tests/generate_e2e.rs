@@ -135,3 +135,43 @@ fn the_train_eval_sample_pipeline_writes_a_report() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(text(&unknown).contains("did you mean `train-eval-sample`"), "{}", text(&unknown));
 }
+
+/// A tiny char-transformer on a short text: `sample --prompt` prints the prompt and exactly the
+/// asked number of new characters, all from the run's vocabulary; an unknown prompt character
+/// and an image model are clear errors; `evaluate --json` reports bits per character.
+#[test]
+fn a_language_model_continues_a_prompt() {
+    let output = tempfile::tempdir().unwrap();
+    let corpus = output.path().join("verse.txt");
+    let verse = "In the beginning God created the heaven and the earth. And the earth was without form, and void.\n";
+    std::fs::write(&corpus, verse.repeat(20)).unwrap();
+    let dataset = format!("dataset={{name: text, path: {}, context: 16}}", corpus.display());
+    let model = "model={name: char-transformer, layers: 1, d_model: 16, heads: 2, dropout: 0.0}";
+    let run = train("configs/char-transformer.yaml", output.path(), &["--set", &dataset, "--set", model, "--set", "data.val_split=0.2", "--set", "training.epochs=2"]);
+    assert!(run.status.success(), "{}", text(&run));
+    let run = run_dir(output.path(), "char-transformer");
+
+    let sampled = frameworm().args(["sample", "--checkpoint"]).arg(&run).args(["--prompt", "And ", "--tokens", "40", "--seed", "3"]).output().unwrap();
+    assert!(sampled.status.success(), "{}", text(&sampled));
+    let printed = String::from_utf8(sampled.stdout).unwrap();
+    let continuation = printed.trim_end_matches('\n').strip_prefix("And ").expect("the prompt comes first");
+    assert_eq!(continuation.chars().count(), 40, "{printed:?}");
+    assert!(continuation.chars().all(|c| verse.contains(c)), "{continuation:?} has a character the text lacks");
+
+    let unknown = frameworm().args(["sample", "--checkpoint"]).arg(&run).args(["--prompt", "Zeus"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(1), "{}", text(&unknown));
+    assert!(text(&unknown).contains("the prompt's character 'Z' is not in the model's vocabulary"), "{}", text(&unknown));
+
+    let scored = frameworm().args(["evaluate", "--json", "--checkpoint"]).arg(&run).output().unwrap();
+    assert!(scored.status.success(), "{}", text(&scored));
+    let value: serde_json::Value = serde_json::from_slice(&scored.stdout).unwrap();
+    assert_eq!(value["scores"][0]["metric"], "bits_per_char");
+    let bits = value["scores"][0]["value"].as_f64().unwrap();
+    // 25 distinct characters: a uniform guess costs log2(25) ≈ 4.64 bits.
+    assert!(bits.is_finite() && bits > 0.0 && bits < 4.64, "bits per char {bits}");
+
+    let vae = short_vae(output.path(), &[]);
+    let refused = frameworm().args(["sample", "--checkpoint"]).arg(&vae).args(["--prompt", "The "]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(text(&refused).contains("not on text (no `tokens` field)"), "{}", text(&refused));
+}
