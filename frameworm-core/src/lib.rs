@@ -33,7 +33,7 @@ mod session;
 pub mod testing;
 
 pub use burn;
-pub use frameworm_manifest::{Hook, Kind, PluginOrigin};
+pub use frameworm_manifest::{Hook, Kind, PluginOrigin, suggest};
 
 pub use config::{Config, ConfigError, Override};
 pub use contract::{
@@ -43,7 +43,7 @@ pub use contract::{
     Sample, Sampler, Scalar, Scaling, Schema, Score, ShapeNeed, StepContext, StepError, StepOutput, StopRequest, SubscriberInfo, TrainReport, Trainer, Value, cannot_generate, cannot_sample, check_section,
     default_section, erase, fields, parse_section, scalars, unsupported,
 };
-pub use data::{PluginItems, SampleBatcher, Subset};
+pub use data::{PluginItems, SampleBatcher, Subset, gunzip};
 pub use engine::{
     EngineHost, ProgressEvent, ProgressSink, Resume, TrainError, TrainOptions, Trained, build_metrics, data_info,
     evaluate, generate, load as load_trained, sample, train,

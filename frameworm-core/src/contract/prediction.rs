@@ -5,6 +5,7 @@
 
 use burn::tensor::{Int, Tensor};
 
+use super::batch::{Batch, FieldError};
 use super::error::ComponentError;
 
 /// A model's predictions for one batch with their targets.
@@ -34,6 +35,17 @@ pub enum Predictions {
 }
 
 impl Predictions {
+    /// A regression's predictions `[N, T]` against the batch's float field `target`, both
+    /// mapped back to the target's own unit when the dataset standardised it (the field's
+    /// [`crate::Scaling`]), as value metrics expect them.
+    pub fn regression(batch: &Batch, target: &str, predicted: Tensor<2>) -> Result<Predictions, FieldError> {
+        let values = batch.float::<2>(target)?;
+        Ok(match batch.schema().field(target).and_then(|field| field.scaling.as_ref()) {
+            Some(scaling) => Predictions::Values { predicted: scaling.restore_rows(predicted), target: scaling.restore_rows(values) },
+            None => Predictions::Values { predicted, target: values },
+        })
+    }
+
     /// Class scores `[M, classes]` with their labels `[M]`: classes as they are, tokens with
     /// every position as one item; `metric` names the metric in the error for values.
     pub fn classes(&self, metric: &str) -> Result<(Tensor<2>, Tensor<1, Int>), ComponentError> {

@@ -104,8 +104,8 @@ pub struct CsvDataset {
     classes: Vec<String>,
     /// For classification: the label text of each row (to re-map on [`Dataset::adopt`]).
     labels: Vec<String>,
-    /// The line of each row, for errors.
-    lines: Vec<String>,
+    /// The line of each row in the file, for errors.
+    lines: Vec<u64>,
     feature_scaling: Option<Scaling>,
     target_scaling: Option<Scaling>,
 }
@@ -184,7 +184,7 @@ impl FromConfig for CsvDataset {
             targets,
             classes,
             labels,
-            lines: (0..rows).map(|row| table.at(row)).collect(),
+            lines: table.rows.iter().map(|(_, line)| *line).collect(),
             feature_scaling: None,
             target_scaling: None,
         })
@@ -305,7 +305,7 @@ impl Dataset for CsvDataset {
                 let classes = target.names.clone().unwrap_or_default();
                 for (row, label) in self.labels.iter().enumerate() {
                     indices[row] = classes.iter().position(|c| c == label).ok_or_else(|| {
-                        ComponentError::Invalid(format!("{}: label `{label}` is not one of the training table's classes ({})", self.lines[row], classes.join(", ")))
+                        ComponentError::Invalid(format!("{}:{}: label `{label}` is not one of the training table's classes ({})", self.origin, self.lines[row], classes.join(", ")))
                     })? as i64;
                 }
                 self.classes = classes;

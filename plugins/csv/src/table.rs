@@ -77,11 +77,8 @@ impl Table {
     /// The index of column `name`, or an error with the closest name.
     pub fn column(&self, name: &str, key: &str) -> Result<usize, ComponentError> {
         self.header.iter().position(|c| c == name).ok_or_else(|| {
-            let closest = self.header.iter().map(|c| (strsim::jaro_winkler(c, name), c)).max_by(|a, b| a.0.total_cmp(&b.0));
-            let hint = match closest {
-                Some((score, c)) if score > 0.7 => format!("; did you mean `{c}`?"),
-                _ => String::new(),
-            };
+            let closest = frameworm_core::suggest::closest(name, self.header.iter().map(String::as_str));
+            let hint = closest.first().map_or(String::new(), |c| format!("; did you mean `{c}`?"));
             invalid(format!("{}: `{key}` names column `{name}`, which the header does not have{hint} (columns: {})", self.origin, self.header.join(", ")))
         })
     }
@@ -133,10 +130,5 @@ impl Table {
             return Err(invalid(format!("{}:{line}:{} (column `{}`): missing label", self.origin, column + 1, self.header[column])));
         }
         Ok(cell)
-    }
-
-    /// `file:line` of row `row`.
-    pub fn at(&self, row: usize) -> String {
-        format!("{}:{}", self.origin, self.rows[row].1)
     }
 }

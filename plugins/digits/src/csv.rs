@@ -3,8 +3,6 @@
 //! are skipped, `\r\n` line ends are accepted, and gzip-compressed input is recognised by its
 //! magic bytes. Every error names the origin and the line (`origin:line: what is wrong`).
 
-use std::borrow::Cow;
-use std::io::Read;
 
 use frameworm_core::ComponentError;
 
@@ -42,18 +40,6 @@ impl Table {
         let label = *self.labels.get(index)?;
         Some((self.pixels.get(index * PIXELS..(index + 1) * PIXELS)?, label))
     }
-}
-
-/// `bytes` itself, or its decompressed contents when it starts with the gzip magic bytes.
-pub fn decompress<'a>(bytes: &'a [u8], origin: &str) -> Result<Cow<'a, [u8]>, ComponentError> {
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(Cow::Borrowed(bytes));
-    }
-    let mut text = Vec::new();
-    flate2::read::MultiGzDecoder::new(bytes)
-        .read_to_end(&mut text)
-        .map_err(|error| ComponentError::Invalid(format!("{origin}: cannot decompress the gzip data: {error}")))?;
-    Ok(Cow::Owned(text))
 }
 
 /// Parses decompressed CSV text; `origin` (a path, or a description of the embedded copy) names
@@ -155,8 +141,8 @@ mod tests {
 
     #[test]
     fn plain_text_passes_through_and_bad_gzip_is_an_error() {
-        assert_eq!(decompress(b"1,2", "t.csv").unwrap().as_ref(), b"1,2");
-        let error = decompress(&[0x1f, 0x8b, 0, 0, 1], "t.csv.gz").unwrap_err().to_string();
+        assert_eq!(frameworm_core::gunzip(b"1,2", "t.csv").unwrap().as_ref(), b"1,2");
+        let error = frameworm_core::gunzip(&[0x1f, 0x8b, 0, 0, 1], "t.csv.gz").unwrap_err().to_string();
         assert!(error.starts_with("t.csv.gz: cannot decompress the gzip data"), "{error}");
     }
 }

@@ -56,7 +56,7 @@ impl Digits {
 
     /// Parses CSV bytes, gzipped or plain; `origin` names them in errors.
     pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Self, ComponentError> {
-        let text = csv::decompress(bytes, origin)?;
+        let text = frameworm_core::gunzip(bytes, origin)?;
         Ok(Digits { table: csv::parse(&text, origin)?, origin: origin.to_string() })
     }
 }

@@ -9,7 +9,6 @@
 //! Files may be gzip-compressed (recognised by their magic bytes, whatever their name). Every
 //! error names the file.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use frameworm_core::ComponentError;
@@ -61,14 +60,10 @@ pub fn read(path: &Path) -> Result<Vec<u8>, ComponentError> {
 /// A file's bytes as read, decompressed when they start with the gzip magic bytes; `name`
 /// names the file in errors.
 pub fn decode(bytes: Vec<u8>, name: &str) -> Result<Vec<u8>, ComponentError> {
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(bytes);
+    if let std::borrow::Cow::Owned(data) = frameworm_core::gunzip(&bytes, name)? {
+        return Ok(data);
     }
-    let mut data = Vec::new();
-    flate2::read::MultiGzDecoder::new(bytes.as_slice())
-        .read_to_end(&mut data)
-        .map_err(|error| ComponentError::Invalid(format!("{name}: cannot decompress the gzip data: {error}")))?;
-    Ok(data)
+    Ok(bytes)
 }
 
 /// Entry point of the `idx` fuzz target (`fuzz/`) and of the unit test replaying the inputs it

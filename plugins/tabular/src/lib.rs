@@ -104,11 +104,7 @@ impl Model for Tabular {
         if self.classify {
             return Ok(Some(Predictions::Classes { scores: output, labels: batch.int::<1>(&self.target)? }));
         }
-        let (mut predicted, mut target) = (output, batch.float::<2>(&self.target)?);
-        if let Some(scaling) = batch.schema().field(&self.target).and_then(|field| field.scaling.as_ref()) {
-            (predicted, target) = (scaling.restore_rows(predicted), scaling.restore_rows(target));
-        }
-        Ok(Some(Predictions::Values { predicted, target }))
+        Ok(Some(Predictions::regression(batch, &self.target, output)?))
     }
 }
 

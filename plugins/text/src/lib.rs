@@ -10,7 +10,6 @@
 //! does the dataset's description in errors and `config validate`. A separate validation text
 //! adopts the training vocabulary ([`Dataset::adopt`]); a character it lacks is an error.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use frameworm_core::{ComponentError, Dataset, FieldSpec, FromConfig, Sample, Schema, Value, fields};
@@ -56,8 +55,6 @@ pub struct TextDataset {
     ids: Vec<i64>,
     /// The characters of a character-level vocabulary (empty: bytes).
     symbols: Vec<String>,
-    /// The text itself, for re-encoding on [`Dataset::adopt`] (character level only).
-    chars: Vec<char>,
     context: usize,
     stride: usize,
 }
@@ -74,14 +71,10 @@ fn config_error(key: &str, message: String) -> ComponentError {
 fn read_file(path: &Path) -> Result<Vec<u8>, ComponentError> {
     let origin = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| ComponentError::Io { path: origin.clone(), source })?;
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(bytes);
+    if let std::borrow::Cow::Owned(text) = frameworm_core::gunzip(&bytes, &origin)? {
+        return Ok(text);
     }
-    let mut text = Vec::new();
-    flate2::read::MultiGzDecoder::new(bytes.as_slice())
-        .read_to_end(&mut text)
-        .map_err(|error| invalid(format!("{origin}: cannot decompress the gzip data: {error}")))?;
-    Ok(text)
+    Ok(bytes)
 }
 
 /// The bytes of a file, or of every file in a folder in name order joined by `\n`.
@@ -128,8 +121,8 @@ impl FromConfig for TextDataset {
             return Err(invalid(format!("{origin}: the text is empty")));
         }
         let utf8 = std::str::from_utf8(&bytes);
-        let (ids, symbols, chars) = match (config.level, utf8) {
-            (Level::Byte, _) | (Level::Auto, Err(_)) => (bytes.iter().map(|&b| i64::from(b)).collect(), Vec::new(), Vec::new()),
+        let (ids, symbols) = match (config.level, utf8) {
+            (Level::Byte, _) | (Level::Auto, Err(_)) => (bytes.iter().map(|&b| i64::from(b)).collect(), Vec::new()),
             (Level::Char, Err(error)) => {
                 let line = bytes[..error.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
                 return Err(invalid(format!(
@@ -143,7 +136,7 @@ impl FromConfig for TextDataset {
                 vocabulary.sort_unstable();
                 vocabulary.dedup();
                 let ids: Vec<i64> = chars.iter().map(|c| vocabulary.binary_search(c).unwrap_or(0) as i64).collect();
-                (ids, vocabulary.iter().map(char::to_string).collect(), chars)
+                (ids, vocabulary.iter().map(char::to_string).collect())
             }
         };
         let needed = config.context + 1;
@@ -154,7 +147,7 @@ impl FromConfig for TextDataset {
                 config.context
             )));
         }
-        Ok(TextDataset { origin, ids, symbols, chars, context: config.context, stride })
+        Ok(TextDataset { origin, ids, symbols, context: config.context, stride })
     }
 }
 
@@ -197,12 +190,13 @@ impl Dataset for TextDataset {
         match (field.names.as_deref(), self.symbols.is_empty()) {
             (None, true) => Ok(()),
             (Some(symbols), false) => {
-                for (i, c) in self.chars.iter().enumerate() {
-                    let symbol = c.to_string();
-                    self.ids[i] = symbols.iter().position(|s| *s == symbol).ok_or_else(|| {
-                        invalid(format!("{}: character {c:?} is not in the training text's vocabulary of {} characters", self.origin, symbols.len()))
-                    })? as i64;
+                // Each of this text's symbols → its id in the training vocabulary.
+                let fitted: Vec<Option<i64>> = self.symbols.iter().map(|own| symbols.iter().position(|s| s == own).map(|i| i as i64)).collect();
+                if let Some(&lacking) = self.ids.iter().find(|&&id| fitted[id as usize].is_none()) {
+                    let c = self.symbols[lacking as usize].chars().next().unwrap_or_default();
+                    return Err(invalid(format!("{}: character {c:?} is not in the training text's vocabulary of {} characters", self.origin, symbols.len())));
                 }
+                self.ids.iter_mut().for_each(|id| *id = fitted[*id as usize].unwrap_or(0));
                 self.symbols = symbols.to_vec();
                 Ok(())
             }
