@@ -1,12 +1,16 @@
 //! The `frameworm` binary's build script: discovers every plugin (workspace members under
 //! `plugins/` via `cargo metadata --no-deps`, dependency crates via their `links` metadata),
 //! validates every plugin.yaml and the plugin set, and writes `$OUT_DIR/registry.rs`, the static
-//! registry `src/main.rs` includes. Any problem fails the build with the file and the fix.
+//! registry `src/main.rs` includes; then checks the shipped `configs/` pairings of models and
+//! datasets that declare their fields. Any problem fails the build with the file and the fix.
 
 use std::path::{Path, PathBuf};
 
 use frameworm_manifest::discover::{PLUGINS_DIR, exported_plugins_from_env, plugin_dirs};
-use frameworm_manifest::{FRAMEWORK_VERSION, codegen, discover, validate};
+use frameworm_manifest::{FRAMEWORK_VERSION, codegen, configs, discover, validate};
+
+/// The folder of run configs the build checks (relative to the package root).
+const CONFIGS_DIR: &str = "configs";
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
@@ -15,6 +19,15 @@ fn main() {
 
     let framework_version = semver_version(FRAMEWORK_VERSION);
     let validated = discover(&root, &exported).and_then(|plugins| validate(plugins, &framework_version));
+    // Shipped run configs pairing a model and a dataset whose declared fields cannot fit.
+    let validated = validated.and_then(|plugins| {
+        let problems = configs::check_configs(&root.join(CONFIGS_DIR), CONFIGS_DIR, &plugins);
+        if problems.is_empty() {
+            Ok(plugins)
+        } else {
+            Err(frameworm_manifest::ValidationErrors(problems.into_iter().map(frameworm_manifest::ManifestError::Config).collect()))
+        }
+    });
     match validated {
         Ok(plugins) => {
             let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("registry.rs");
@@ -40,6 +53,7 @@ fn watch<'a>(root: &Path, exported: impl Iterator<Item = &'a Path>) {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=Cargo.toml");
     println!("cargo::rerun-if-changed=Cargo.lock");
+    println!("cargo::rerun-if-changed={}", root.join(CONFIGS_DIR).display());
     for dir in plugin_dirs(&root.join(PLUGINS_DIR)) {
         println!("cargo::rerun-if-changed={}", dir.join("plugin.yaml").display());
         println!("cargo::rerun-if-changed={}", dir.join("Cargo.toml").display());

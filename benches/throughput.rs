@@ -2,7 +2,7 @@
 //! optionally against PyTorch figures from `bench/pytorch/bench.py`.
 //!
 //! ```sh
-//! cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm] [--batch 32,128]
+//! cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm,char-transformer] [--batch 32,128]
 //!     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch bench/pytorch/results.json] [--json out.json]
 //! ```
 //!
@@ -10,7 +10,9 @@
 //! hidden `--case model,batch,mode`), so each reports its own peak resident memory (`VmHWM`).
 //!
 //! - **frameworm**: `frameworm_core::train` on a [`Config`] built in memory — the `synthetic` dataset
-//!   (1×28×28, 5 classes, exactly `warmup + steps + 1` batches, no validation split, shuffled),
+//!   (1×28×28, 5 classes, exactly `warmup + steps + 1` batches, no validation split, shuffled;
+//!   for char-transformer the `text` dataset on a prefix of the shipped King James Bible with
+//!   windows of 64 characters and the whole text's vocabulary, see [`bench_text`]),
 //!   the `default` trainer (or `gan` for dcgan), Adam, checkpoints off, the per-step
 //!   `metrics.jsonl` log on (into a temporary run folder), quiet progress. A hook on
 //!   `on_batch_begin` (lowest priority, so it runs first) stamps the time at every step start;
@@ -30,6 +32,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use burn::data::dataloader::batcher::Batcher;
+use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 use frameworm_core::parse_section;
@@ -41,13 +44,15 @@ use frameworm_plugin_dcgan::Dcgan;
 use frameworm_plugin_ddpm::Ddpm;
 use frameworm_plugin_gan_trainer::GanTrainerConfig;
 use frameworm_plugin_mlp_classifier::MlpClassifier;
+use frameworm_plugin_char_transformer::CharTransformer;
 use frameworm_plugin_synthetic::{Synthetic, SyntheticConfig};
+use frameworm_plugin_text::{TextConfig, TextDataset};
 use frameworm_plugin_vae::Vae;
 use serde_json::{Value, json};
 
-/// The allocator of the `frameworm` binary (src/main.rs), for both modes.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// The allocator of the `frameworm` binary, set as it sets it, for both modes.
+#[path = "../src/allocator.rs"]
+mod allocator;
 
 /// The registry generated at build time from every plugin.yaml, exactly as the binary has it.
 mod registry {
@@ -71,7 +76,11 @@ static PREFETCH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 static DEVICE_SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Models the benchmark knows, in table order.
-const MODELS: [&str; 4] = ["mlp-classifier", "vae", "dcgan", "ddpm"];
+const MODELS: [&str; 5] = ["mlp-classifier", "vae", "dcgan", "ddpm", "char-transformer"];
+/// Characters per window of the char-transformer case (configs/char-transformer.yaml).
+const CONTEXT: usize = 64;
+/// The text the char-transformer case reads a prefix of (relative to the package root).
+const TEXT: &str = "plugins/text/data/kjv.txt.gz";
 /// Side of the synthetic images (1×28×28, MNIST-sized).
 const SIDE: usize = 28;
 /// Seed of the run (model init, shuffles, noise).
@@ -95,6 +104,7 @@ fn model_section(model: &str) -> &'static str {
         "vae" => "{name: vae, latent_dim: 8, channels: [32, 64]}",
         "dcgan" => "{name: dcgan, latent_dim: 32, generator_channels: [128, 64], discriminator_channels: [64, 128]}",
         "ddpm" => "{name: ddpm, timesteps: 200, schedule: linear, channels: [16, 32], variance: posterior}",
+        "char-transformer" => "{name: char-transformer, layers: 2, d_model: 128, heads: 4, dropout: 0.0}",
         other => panic!("unknown model `{other}`"),
     }
 }
@@ -109,15 +119,54 @@ fn trainer_section(model: &str) -> &'static str {
     }
 }
 
+/// Writes `dir/bench-text.txt` for the char-transformer case and returns its path: every
+/// distinct character of the shipped text once (so the vocabulary, and with it the embedding and
+/// the head, is the whole text's, as in a real run), then the text's opening, so that the `text`
+/// dataset cuts exactly `items` windows of [`CONTEXT`] characters from it.
+fn bench_text(dir: &Path, items: usize) -> Result<PathBuf, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bytes = std::fs::read(root.join(TEXT)).map_err(|e| format!("{TEXT}: {e}"))?;
+    let text = frameworm_core::gunzip(&bytes, TEXT).map_err(|e| e.to_string())?;
+    let text = std::str::from_utf8(&text).map_err(|e| format!("{TEXT}: {e}"))?;
+    let mut vocabulary: Vec<char> = text.chars().collect();
+    vocabulary.sort_unstable();
+    vocabulary.dedup();
+    // `items` windows with stride = context need items × context + 1 characters.
+    let wanted = items * CONTEXT + 1;
+    let mut content: String = vocabulary.iter().collect();
+    content.extend(text.chars().cycle().take(wanted.saturating_sub(vocabulary.len())));
+    let path = dir.join("bench-text.txt");
+    std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The dataset section of one case: `synthetic` images, or `text` for the char-transformer
+/// (written into `dir`).
+fn dataset_section(model: &str, items: usize, dir: &Path) -> Result<String, String> {
+    if model == "char-transformer" {
+        let path = bench_text(dir, items)?;
+        let path = serde_json::to_string(&path.display().to_string()).expect("a string serialises");
+        return Ok(format!("{{name: text, path: {path}, context: {CONTEXT}}}"));
+    }
+    Ok(format!("{{name: synthetic, side: {SIDE}, size: {items}, seed: 0}}"))
+}
+
+/// Tokens per sample: the window of the char-transformer, else none (images).
+fn tokens_per_sample(model: &str) -> Option<usize> {
+    (model == "char-transformer").then_some(CONTEXT)
+}
+
 /// The whole run config of one case. `items` is exactly the batches the run takes, so the one
-/// epoch ends after them; `output_dir` receives the run folder (metrics.jsonl).
-fn run_yaml(model: &str, batch: usize, items: usize, output_dir: &Path, num_workers: usize) -> String {
-    format!(
+/// epoch ends after them; `output_dir` receives the run folder (metrics.jsonl) and the
+/// char-transformer's text.
+fn run_yaml(model: &str, batch: usize, items: usize, output_dir: &Path, num_workers: usize) -> Result<String, String> {
+    let dataset = dataset_section(model, items, output_dir)?;
+    Ok(format!(
         "name: bench-{model}\n\
          seed: {SEED}\n\
          output_dir: {output}\n\
          model: {model_section}\n\
-         dataset: {{name: synthetic, side: {SIDE}, size: {items}, seed: 0}}\n\
+         dataset: {dataset}\n\
          trainer: {trainer_section}\n\
          optimizer: {{name: adam, lr: {LR}, betas: [0.9, 0.999], eps: 1.0e-5}}\n\
          scheduler: {{name: constant}}\n\
@@ -130,7 +179,7 @@ fn run_yaml(model: &str, batch: usize, items: usize, output_dir: &Path, num_work
         output = serde_json::to_string(&output_dir.display().to_string()).expect("a string serialises"),
         model_section = model_section(model),
         trainer_section = trainer_section(model),
-    )
+    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +222,7 @@ struct Args {
     case: Option<(String, usize, Mode)>,
 }
 
-const USAGE: &str = "usage: cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm] [--batch 32,128] \
+const USAGE: &str = "usage: cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm,char-transformer] [--batch 32,128] \
                      [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0] [--device auto] [--prefetch N]";
 
 fn parse_args() -> Result<Args, String> {
@@ -244,6 +293,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
+    allocator::keep_freed_memory();
     let args = match parse_args() {
         Ok(args) => args,
         Err(message) => {
@@ -285,6 +335,8 @@ struct Measured {
     /// With `--sections`: (step hook, time) at every step hook (frameworm: from hook
     /// subscribers; bare: stamped at the equivalent points of the loop).
     events: Vec<(&'static str, Instant)>,
+    /// The model's parameter count (bare mode, which builds the model itself).
+    params: Option<usize>,
 }
 
 /// Shared list of section events.
@@ -326,6 +378,8 @@ fn run_case(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<(), St
         "steps": steps,
         "seconds": seconds,
         "samples_per_s": (batch * steps) as f64 / seconds,
+        "tokens_per_s": tokens_per_sample(model).map(|t| (batch * steps * t) as f64 / seconds),
+        "params": measured.params,
         "step_ms_median": median_ms,
         "step_ms_min": step_ms[0],
         "step_ms_max": step_ms[step_ms.len() - 1],
@@ -349,7 +403,7 @@ fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize, with_s
     let output = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
     // One extra batch: the timed window ends at the *start* of step warmup + steps.
     let total_steps = warmup + steps + 1;
-    let yaml = run_yaml(model, batch, total_steps * batch, output.path(), num_workers);
+    let yaml = run_yaml(model, batch, total_steps * batch, output.path(), num_workers)?;
     let config = Config::from_yaml("throughput-bench.yaml", &yaml).map_err(|e| e.to_string())?;
     let mut registry = Registry::build(registry::register_plugins, &[]).map_err(|e| e.to_string())?;
 
@@ -391,24 +445,29 @@ fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize, with_s
         return Err(format!("metrics.jsonl has {} rows, expected {total_steps}", jsonl.lines().count()));
     }
     let events = std::mem::take(&mut *events.lock().expect("the timer lock is never poisoned"));
-    Ok(Measured { stamps, events })
+    Ok(Measured { stamps, events, params: None })
 }
 
 /// The bare burn loop: same model, same settings, pre-made batches, nothing else.
 fn bare_case(model: &str, batch: usize, warmup: usize, steps: usize, with_sections: bool) -> Result<Measured, String> {
-    let output = std::env::temp_dir(); // not written to: the config only needs a path
+    // Receives the char-transformer's text; no run folder is made.
+    let output = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
     let total_steps = warmup + steps + 1;
-    let config = Config::from_yaml("throughput-bench.yaml", &run_yaml(model, batch, total_steps * batch, &output, 0))
+    let config = Config::from_yaml("throughput-bench.yaml", &run_yaml(model, batch, total_steps * batch, output.path(), 0)?)
         .map_err(|e| e.to_string())?;
     let run = &config.run;
     let device = bench_device();
     let train_device = device.clone().autodiff();
 
     // The same items the engine would load (its shuffle differs, which costs nothing here).
-    let dataset = Synthetic::from_config(
-        parse_section::<SyntheticConfig>("dataset.synthetic", &run.dataset.section).map_err(|e| e.to_string())?,
-    )
-    .map_err(|e| e.to_string())?;
+    let section = &run.dataset.section;
+    let dataset: Box<dyn Dataset> = if model == "char-transformer" {
+        let config = parse_section::<TextConfig>("dataset.text", section).map_err(|e| e.to_string())?;
+        Box::new(TextDataset::from_config(config).map_err(|e| e.to_string())?)
+    } else {
+        let config = parse_section::<SyntheticConfig>("dataset.synthetic", section).map_err(|e| e.to_string())?;
+        Box::new(Synthetic::from_config(config).map_err(|e| e.to_string())?)
+    };
     let info = dataset.schema();
     let batcher = SampleBatcher { schema: std::sync::Arc::new(info.clone()) };
     let pool = BARE_POOL.min(warmup + steps).max(1);
@@ -428,27 +487,33 @@ fn bare_case(model: &str, batch: usize, warmup: usize, steps: usize, with_sectio
     let section = &run.model.section;
     let err = |e: frameworm_core::ComponentError| e.to_string();
     let mut events = Sections { on: with_sections, events: Vec::new() };
-    let stamps = match model {
+    let steps = warmup + steps;
+    // Every branch: the model, its parameter count, then the trainer's work.
+    let (params, stamps) = match model {
         "mlp-classifier" => {
             let m = MlpClassifier::new(&parse_section("model.mlp-classifier", section).map_err(err)?, &info, &train_device).map_err(err)?;
-            bare_default(m, optimizer, &batches, warmup + steps, &mut events)
+            (m.num_params(), bare_default(m, optimizer, &batches, steps, &mut events))
         }
         "vae" => {
             let m = Vae::new(&parse_section("model.vae", section).map_err(err)?, &info, &train_device).map_err(err)?;
-            bare_default(m, optimizer, &batches, warmup + steps, &mut events)
+            (m.num_params(), bare_default(m, optimizer, &batches, steps, &mut events))
         }
         "ddpm" => {
             let m = Ddpm::new(&parse_section("model.ddpm", section).map_err(err)?, &info, &train_device).map_err(err)?;
-            bare_default(m, optimizer, &batches, warmup + steps, &mut events)
+            (m.num_params(), bare_default(m, optimizer, &batches, steps, &mut events))
+        }
+        "char-transformer" => {
+            let m = CharTransformer::new(&parse_section("model.char-transformer", section).map_err(err)?, &info, &train_device).map_err(err)?;
+            (m.num_params(), bare_default(m, optimizer, &batches, steps, &mut events))
         }
         "dcgan" => {
             let m = Dcgan::new(&parse_section("model.dcgan", section).map_err(err)?, &info, &train_device).map_err(err)?;
             let gan: GanTrainerConfig = parse_section("trainer.gan", &run.trainer.section).map_err(err)?;
-            bare_gan(m, optimizer, &gan, &batches, warmup + steps, &mut events)
+            (m.num_params(), bare_gan(m, optimizer, &gan, &batches, steps, &mut events))
         }
         other => return Err(format!("unknown model `{other}`")),
     };
-    Ok(Measured { stamps, events: events.events })
+    Ok(Measured { stamps, events: events.events, params: Some(params) })
 }
 
 /// Section stamps of the bare loop, named after the step hook the engine fires at the same
@@ -575,6 +640,7 @@ struct CaseResult {
     samples_per_s: f64,
     peak_rss_mb: Option<f64>,
     step_ms_median: f64,
+    params: Option<u64>,
     sections: serde_json::Map<String, Value>,
 }
 
@@ -610,6 +676,7 @@ fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseR
         samples_per_s: value["samples_per_s"].as_f64().unwrap_or(f64::NAN),
         peak_rss_mb: value["peak_rss_mb"].as_f64(),
         step_ms_median: value["step_ms_median"].as_f64().unwrap_or(f64::NAN),
+        params: value["params"].as_u64(),
         sections: value["sections_ms_per_step"].as_object().cloned().unwrap_or_default(),
     })
 }
@@ -638,8 +705,18 @@ fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg").map_or_else(|_| "?".into(), |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
 }
 
-/// PyTorch figures: a JSON list of `{model, batch, samples_per_s, peak_rss_mb}`.
-fn read_pytorch(path: &Path) -> Result<Vec<(String, usize, f64, Option<f64>)>, String> {
+/// One PyTorch figure.
+struct PytorchRow {
+    model: String,
+    batch: usize,
+    samples_per_s: f64,
+    peak_rss_mb: Option<f64>,
+    /// The PyTorch model's parameter count, when bench.py wrote it.
+    params: Option<u64>,
+}
+
+/// PyTorch figures: a JSON list of `{model, batch, samples_per_s, peak_rss_mb[, params]}`.
+fn read_pytorch(path: &Path) -> Result<Vec<PytorchRow>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let value: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let list = value.as_array().ok_or_else(|| format!("{}: expected a JSON list", path.display()))?;
@@ -648,7 +725,13 @@ fn read_pytorch(path: &Path) -> Result<Vec<(String, usize, f64, Option<f64>)>, S
             let model = row["model"].as_str().ok_or_else(|| format!("{}: a row has no `model`", path.display()))?;
             let batch = row["batch"].as_u64().ok_or_else(|| format!("{}: a row has no `batch`", path.display()))?;
             let speed = row["samples_per_s"].as_f64().ok_or_else(|| format!("{}: a row has no `samples_per_s`", path.display()))?;
-            Ok((model.to_string(), batch as usize, speed, row["peak_rss_mb"].as_f64()))
+            Ok(PytorchRow {
+                model: model.to_string(),
+                batch: batch as usize,
+                samples_per_s: speed,
+                peak_rss_mb: row["peak_rss_mb"].as_f64(),
+                params: row["params"].as_u64(),
+            })
         })
         .collect()
 }
@@ -736,7 +819,7 @@ fn run_all(args: &Args) -> Result<(), String> {
         "bare MB".into(),
     ];
     if pytorch.is_some() {
-        header.extend(["pytorch/s".to_string(), "pt MB".into(), format!("fw÷pt (≥{PYTORCH_RATIO_TARGET:.1})")]);
+        header.extend(["pytorch/s".to_string(), "pt MB".into(), format!("fw÷pt (≥{PYTORCH_RATIO_TARGET:.1})"), "params fw / pt".into()]);
     }
     if args.repeat > 1 {
         header.extend(["fw spread".to_string(), "bare spread".into()]);
@@ -774,16 +857,37 @@ fn run_all(args: &Args) -> Result<(), String> {
             "frameworm_step_ms_median": row.frameworm.iter().map(|r| r.step_ms_median).collect::<Vec<_>>(),
             "bare_step_ms_median": row.bare.iter().map(|r| r.step_ms_median).collect::<Vec<_>>(),
         });
+        let params = row.bare.iter().find_map(|r| r.params);
+        json_row["params"] = json!(params);
+        if let Some(tokens) = tokens_per_sample(&row.model) {
+            json_row["tokens_per_sample"] = json!(tokens);
+            json_row["frameworm_tokens_per_s"] = json!(fw_speed * tokens as f64);
+            json_row["bare_tokens_per_s"] = json!(bare_speed * tokens as f64);
+        }
         if let Some(pytorch) = &pytorch {
-            match pytorch.iter().find(|(m, b, _, _)| *m == row.model && *b == row.batch) {
-                Some((_, _, speed, pt_mb)) => {
-                    let ratio = fw_speed / speed;
-                    cells.extend([format!("{speed:.0}"), mb(*pt_mb), format!("{ratio:.2} {}", mark(ratio >= PYTORCH_RATIO_TARGET))]);
-                    json_row["pytorch_samples_per_s"] = json!(speed);
-                    json_row["pytorch_peak_rss_mb"] = json!(pt_mb);
+            match pytorch.iter().find(|pt| pt.model == row.model && pt.batch == row.batch) {
+                Some(pt) => {
+                    let ratio = fw_speed / pt.samples_per_s;
+                    let count = |p: Option<u64>| p.map_or("?".to_string(), |p| p.to_string());
+                    let same = match (params, pt.params) {
+                        (Some(a), Some(b)) => mark(a == b),
+                        _ => "unchecked",
+                    };
+                    cells.extend([
+                        format!("{:.0}", pt.samples_per_s),
+                        mb(pt.peak_rss_mb),
+                        format!("{ratio:.2} {}", mark(ratio >= PYTORCH_RATIO_TARGET)),
+                        format!("{} / {} {same}", count(params), count(pt.params)),
+                    ]);
+                    json_row["pytorch_samples_per_s"] = json!(pt.samples_per_s);
+                    json_row["pytorch_peak_rss_mb"] = json!(pt.peak_rss_mb);
+                    json_row["pytorch_params"] = json!(pt.params);
                     json_row["frameworm_over_pytorch"] = json!(ratio);
+                    if let Some(tokens) = tokens_per_sample(&row.model) {
+                        json_row["pytorch_tokens_per_s"] = json!(pt.samples_per_s * tokens as f64);
+                    }
                 }
-                None => cells.extend(["–".to_string(), "–".into(), "–".into()]),
+                None => cells.extend(["–".to_string(), "–".into(), "–".into(), "–".into()]),
             }
         }
         if args.repeat > 1 {
@@ -796,6 +900,24 @@ fn run_all(args: &Args) -> Result<(), String> {
     print_table(&header, &table);
     println!();
     println!("load average after: {load_after}");
+    // The language model's figures in its own unit, beside each other.
+    for row in rows.iter().filter(|r| tokens_per_sample(&r.model).is_some()) {
+        let tokens = tokens_per_sample(&row.model).unwrap_or(1) as f64;
+        let speed = |rs: &[CaseResult]| median(&rs.iter().map(|r| r.samples_per_s).collect::<Vec<_>>()) * tokens;
+        let pt = pytorch.as_ref().and_then(|p| p.iter().find(|pt| pt.model == row.model && pt.batch == row.batch));
+        let (fw, bare) = (speed(&row.frameworm), speed(&row.bare));
+        match pt {
+            Some(pt) => println!(
+                "{} batch {}: tokens/s frameworm {fw:.0}, bare {bare:.0}, pytorch {:.0}; fw÷pt {:.2} (target ≥ 0.8)",
+                row.model,
+                row.batch,
+                pt.samples_per_s * tokens,
+                fw / (pt.samples_per_s * tokens)
+            ),
+            None => println!("{} batch {}: tokens/s frameworm {fw:.0}, bare {bare:.0}", row.model, row.batch),
+        }
+    }
+    println!("char-transformer: a sample is a window of {CONTEXT} tokens (tokens/s = samples/s × {CONTEXT})");
     println!("overhead = (bare − frameworm) / bare; samples/s = batch × timed steps / timed wall time; MB = peak RSS (VmHWM) of the case's process");
     if args.repeat > 1 {
         println!("figures are medians of {} runs; spread = ±(max − min) / 2 / median", args.repeat);

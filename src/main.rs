@@ -5,10 +5,9 @@ mod registry {
     include!(concat!(env!("OUT_DIR"), "/registry.rs"));
 }
 
-/// mimalloc, not glibc's malloc: see the note on the dependency in Cargo.toml.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod allocator;
 
 fn main() -> std::process::ExitCode {
+    allocator::keep_freed_memory();
     frameworm_cli::run(registry::register_plugins)
 }

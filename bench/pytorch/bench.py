@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """PyTorch baseline for Frameworm's training-speed benchmark.
 
-The four built-in models, written in PyTorch with the architectures, parameter counts, losses
-and optimizer of the Rust plugins (plugins/mlp-classifier, vae, dcgan + gan-trainer, ddpm) at the
-shipped configs' widths, on 1×28×28 images (5 classes). Each case (model × batch size) runs in
-a fresh subprocess: W warm-up steps, then N timed steps on pre-made random batches; it reports
-samples per second (real images per second; for the GAN one step is one discriminator update
-then one generator update) and the process's peak resident memory.
+The built-in models, written in PyTorch with the architectures, parameter counts, losses and
+optimizer of the Rust plugins (plugins/mlp-classifier, vae, dcgan + gan-trainer, ddpm,
+char-transformer) at the shipped configs' widths, on 1×28×28 images (5 classes) or windows of
+64 character ids (the vocabulary of the shipped text). Each case (model × batch size) runs in a
+fresh subprocess: W warm-up steps, then N timed steps on pre-made random batches; it reports
+samples per second (real images or windows per second; for the GAN one step is one
+discriminator update then one generator update; for the transformer also tokens per second)
+and the process's peak resident memory.
 
     bench/pytorch/.venv/bin/python bench/pytorch/bench.py [--threads N] [--warmup 5] [--steps 30]
-        [--batches 32 128] [--models mlp-classifier vae dcgan ddpm] [--repeat 1] [--json results.json]
+        [--batches 32 128] [--models mlp-classifier vae dcgan ddpm char-transformer] [--repeat 1] [--json results.json]
     bench/pytorch/.venv/bin/python bench/pytorch/bench.py --params [--bpk vae=model.bpk ...]
 
 `--params` prints the parameter counts and, given burn checkpoints (`model.bpk` of a
@@ -28,12 +30,24 @@ import subprocess
 import sys
 import time
 
-MODELS = ["mlp-classifier", "vae", "dcgan", "ddpm"]
+MODELS = ["mlp-classifier", "vae", "dcgan", "ddpm", "char-transformer"]
 SIDE = 28          # MNIST-sized images: the Rust bench uses the `synthetic` dataset with side 28
 CHANNELS = 1
 CLASSES = 5        # the synthetic dataset's five shapes
 # burn's Adam defaults (AdamConfig::new()): beta 0.9/0.999, epsilon 1e-5 (PyTorch's default is 1e-8).
 ADAM = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-5, weight_decay=0.0)
+# char-transformer at configs/char-transformer.yaml: windows of 64 characters of the shipped
+# King James Bible, whose vocabulary (its distinct characters) sizes the embedding and the head.
+CONTEXT = 64
+TEXT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "text", "data", "kjv.txt.gz")
+
+
+def text_vocabulary():
+    """The text dataset's character vocabulary size for the shipped text (its distinct characters)."""
+    import gzip
+
+    with gzip.open(TEXT, "rb") as file:
+        return len(set(file.read().decode("utf-8")))
 
 
 def build(name):
@@ -265,7 +279,47 @@ def build(name):
             predicted = self.predict_noise(x_t, t)
             return (predicted - noise).pow(2).mean()
 
+    class CharTransformer(nn.Module):
+        """plugins/char-transformer, `layers: 2, d_model: 128, heads: 4, dropout: 0` (d_ff 4 × d_model):
+        token + learned position embeddings, pre-norm blocks of causal self-attention and a GELU
+        feed-forward layer (burn's TransformerEncoder with norm_first and an autoregressive mask),
+        a final layer norm and a linear head over the vocabulary; cross-entropy against the next
+        token at every position, averaged over batch × context."""
+
+        def __init__(self, vocabulary, context=CONTEXT, d_model=128, heads=4, layers=2):
+            super().__init__()
+            self.vocabulary = vocabulary
+            self.tokens = nn.Embedding(vocabulary, d_model)
+            self.positions = nn.Embedding(context, d_model)
+            block = nn.TransformerEncoderLayer(d_model, heads, dim_feedforward=4 * d_model, dropout=0.0,
+                                               activation="gelu", batch_first=True, norm_first=True)
+            self.blocks = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
+            self.norm = nn.LayerNorm(d_model, eps=1e-5)
+            self.head = nn.Linear(d_model, vocabulary)
+            self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(context), persistent=False)
+
+        def forward(self, ids):
+            t = ids.shape[1]
+            x = self.tokens(ids) + self.positions(torch.arange(t)).unsqueeze(0)
+            x = self.blocks(x, mask=self.mask[:t, :t], is_causal=True)
+            return self.head(self.norm(x))
+
+        def loss(self, ids, next_ids):
+            logits = self(ids)
+            return F.cross_entropy(logits.reshape(-1, self.vocabulary), next_ids.reshape(-1))
+
+    if name == "char-transformer":
+        return CharTransformer(text_vocabulary())
     return {"mlp-classifier": MlpClassifier, "vae": Vae, "dcgan": Dcgan, "ddpm": Ddpm}[name]()
+
+
+def make_batch(name, model, batch):
+    """One pre-made random batch: images in [0, 1] and labels, or token windows and next tokens."""
+    import torch
+
+    if name == "char-transformer":
+        return (torch.randint(0, model.vocabulary, (batch, CONTEXT)), torch.randint(0, model.vocabulary, (batch, CONTEXT)))
+    return (torch.rand(batch, CHANNELS, SIDE, SIDE), torch.randint(0, CLASSES, (batch,)))
 
 
 def make_step(name, model):
@@ -325,8 +379,7 @@ def run_case(name, batch, threads, warmup, steps, batches):
     model = build(name)
     model.train()
     step = make_step(name, model)
-    data = [(torch.rand(batch, CHANNELS, SIDE, SIDE), torch.randint(0, CLASSES, (batch,)))
-            for _ in range(batches)]
+    data = [make_batch(name, model, batch) for _ in range(batches)]
     for i in range(warmup):
         step(*data[i % batches])
     cpu0, start = time.process_time(), time.perf_counter()
@@ -341,6 +394,7 @@ def run_case(name, batch, threads, warmup, steps, batches):
         "model": name,
         "batch": batch,
         "samples_per_s": batch * steps / elapsed,
+        "tokens_per_s": batch * CONTEXT * steps / elapsed if name == "char-transformer" else None,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "step_ms": 1000 * elapsed / steps,
         "cpu_percent": 100 * cpu / elapsed,
@@ -455,7 +509,13 @@ def params_report(bpk):
                       if not k.endswith(("running_mean", "running_var"))}
             rust_total = sum(math.prod(shape) for shape in theirs.values())
             rust = f"{rust_total:,}"
-            if theirs == ours and rust_total == total:
+            if name == "char-transformer":
+                # PyTorch packs a block's query, key and value in one in_proj tensor, burn keeps
+                # three linear layers: only the totals compare.
+                ok = ok and rust_total == total
+                verdict = ("totals match" if rust_total == total else "MISMATCH in total") + \
+                    f" ({len(theirs)} burn tensors, {len(ours)} PyTorch tensors: q, k, v packed in in_proj)"
+            elif theirs == ours and rust_total == total:
                 verdict = f"all {len(ours)} parameter tensors match (names and shapes)"
             else:
                 ok = False
@@ -522,7 +582,7 @@ def main():
     import torch  # only for the version line; each case runs in its own process
 
     print(f"PyTorch {torch.__version__}, {args.threads} threads, {args.warmup} warm-up + {args.steps} timed steps, "
-          f"{SIDE}×{SIDE}×{CHANNELS} images, median of {args.repeat} process(es) per case; "
+          f"{SIDE}×{SIDE}×{CHANNELS} images (char-transformer: windows of {CONTEXT} tokens), median of {args.repeat} process(es) per case; "
           f"load average before: {loadavg()}")
     results = []
     header = (f"{'model':<16}{'batch':>6}{'samples/s':>12}{'ms/step':>10}{'CPU %':>8}{'peak RSS MB':>13}"
@@ -555,7 +615,7 @@ def main():
     print("others %: CPU use of other processes in the second before each run (worst of the runs), in % of one "
           "core; with PyTorch's spinning OpenMP threads, anything above ~20 % can slow a case down many times.")
     if args.json:
-        keys = ("model", "batch", "samples_per_s", "peak_rss_mb")
+        keys = ("model", "batch", "samples_per_s", "tokens_per_s", "peak_rss_mb", "params")
         with open(args.json, "w") as file:
             json.dump([{k: r[k] for k in keys} for r in results], file, indent=2)
             file.write("\n")

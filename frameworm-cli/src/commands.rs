@@ -125,6 +125,15 @@ fn components_table(metas: &[&ComponentMeta]) -> String {
     table::render(&["kind", "name", "type", "source", "description"], rows)
 }
 
+/// The fields components declare in plugin.yaml (a dataset's items, what a model reads).
+fn print_fields(metas: &[&ComponentMeta]) {
+    for meta in metas.iter().filter(|m| !m.fields.is_empty()) {
+        let fields: Vec<String> = meta.fields.iter().map(|(name, decl)| format!("`{name}` {decl}")).collect();
+        let role = if meta.kind == Kind::Model { "reads" } else { "provides" };
+        println!("{} `{}` {role} {}", meta.kind, meta.name, fields.join(", "));
+    }
+}
+
 fn plugins_info(registry: &Registry, name: &str, json: bool) -> Result<()> {
     if let Some(plugin) = registry.plugin(name) {
         let view = plugin_view(registry, plugin);
@@ -140,6 +149,7 @@ fn plugins_info(registry: &Registry, name: &str, json: bool) -> Result<()> {
         println!("hooks        {}", if view.hooks.is_empty() { "-".into() } else { view.hooks.join(", ") });
         if !view.components.is_empty() {
             println!("\n{}", components_table(&view.components));
+            print_fields(&view.components);
         }
         return Ok(());
     }
@@ -158,6 +168,7 @@ fn plugins_info(registry: &Registry, name: &str, json: bool) -> Result<()> {
         return print_json(&matches);
     }
     println!("{}", components_table(&matches));
+    print_fields(&matches);
     Ok(())
 }
 

@@ -72,6 +72,10 @@ pub fn generate(plugins: &[DiscoveredPlugin]) -> String {
                 kind.name(),
                 name,
             );
+            if !decl.fields.is_empty() {
+                let fields: Vec<String> = decl.fields.iter().map(|(field, decl)| format!("({field:?}, {:?})", decl.to_string())).collect();
+                let _ = writeln!(out, "        plugin.fields(::frameworm_core::Kind::{kind:?}, {:?}, &[{}])?;", name.as_str(), fields.join(", "));
+            }
         }
         if let Some(entry) = &manifest.entry_point {
             let _ = writeln!(
@@ -112,6 +116,13 @@ mod tests {
         assert!(code.contains("hooks: &[::frameworm_core::Hook::EpochEnd]"), "{code}");
         // No `entry_point:`, no call: the plugin registers what `provides:` declares.
         assert!(!code.contains("(&mut plugin)?;"), "{code}");
+        assert!(!code.contains("plugin.fields("), "{code}");
+    }
+
+    #[test]
+    fn declared_fields_are_registered_as_written() {
+        let code = vae(b"name: vae\nversion: 0.1.0\nprovides:\n  models:\n    vae: { type: Vae, fields: { image: 'f32[*,*,*]' } }\n");
+        assert!(code.contains("        plugin.fields(::frameworm_core::Kind::Model, \"vae\", &[(\"image\", \"f32[*, *, *]\")])?;\n"), "{code}");
     }
 
     #[test]

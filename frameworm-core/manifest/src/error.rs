@@ -25,6 +25,11 @@ pub enum ManifestError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A shipped run config pairs a model and a dataset whose declared fields cannot fit
+    /// ([`crate::configs::check_configs`]); the message names the config, both plugin.yaml
+    /// files and the fix.
+    #[error("{0}")]
+    Config(String),
     /// Two plugins share a name.
     #[error("duplicate plugin name `{name}`: declared by crate `{first_crate}` ({}) and crate `{second_crate}` ({}); rename one of them in its plugin.yaml", first.display(), second.display())]
     DuplicatePlugin {

@@ -9,9 +9,11 @@
 //!   registries, the CLI, the docs and the tests all read one static table.
 
 pub mod codegen;
+pub mod configs;
 pub mod discover;
 pub mod error;
 pub mod export;
+pub mod fields;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod hook;

@@ -24,6 +24,7 @@ pub use semver::{Version, VersionReq};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+use crate::fields::Fields;
 use crate::error::ManifestError;
 use crate::hook::Hook;
 use crate::kind::Kind;
@@ -132,6 +133,9 @@ pub struct ComponentDecl {
     pub description: String,
     /// Free-form tags for search.
     pub tags: Vec<String>,
+    /// Datasets: the fields every item has; models: the fields the model reads (both optional,
+    /// see [`crate::fields`]).
+    pub fields: Fields,
 }
 
 #[derive(Deserialize)]
@@ -143,6 +147,8 @@ struct ComponentDeclFull {
     description: String,
     #[serde(default)]
     tags: Vec<String>,
+    #[serde(default)]
+    fields: Fields,
 }
 
 impl<'de> Deserialize<'de> for ComponentDecl {
@@ -151,13 +157,14 @@ impl<'de> Deserialize<'de> for ComponentDecl {
         impl<'de> Visitor<'de> for DeclVisitor {
             type Value = ComponentDecl;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a Rust type name (`Vae`) or a map with `type`, `description`, `tags`")
+                f.write_str("a Rust type name (`Vae`) or a map with `type`, `description`, `tags`, `fields`")
             }
             fn visit_str<E: de::Error>(self, text: &str) -> Result<ComponentDecl, E> {
                 Ok(ComponentDecl {
                     type_path: TypePath::parse(text).map_err(E::custom)?,
                     description: String::new(),
                     tags: Vec::new(),
+                    fields: Fields::new(),
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ComponentDecl, A::Error> {
@@ -166,6 +173,7 @@ impl<'de> Deserialize<'de> for ComponentDecl {
                     type_path: full.type_path,
                     description: full.description,
                     tags: full.tags,
+                    fields: full.fields,
                 })
             }
         }

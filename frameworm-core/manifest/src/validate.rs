@@ -65,6 +65,22 @@ pub fn validate(
         }
     }
 
+    // `fields:` describes a dataset's items or what a model reads; nothing else has fields.
+    for plugin in &plugins {
+        for (kind, name, decl) in plugin.manifest.provides.iter() {
+            if !decl.fields.is_empty() && !matches!(kind, crate::Kind::Dataset | crate::Kind::Model) {
+                errors.push(ManifestError::Invalid {
+                    path: path_of(plugin),
+                    location: None,
+                    message: format!(
+                        "{} `{name}` declares `fields:`, which only datasets (the fields of their items) and models (the fields they read) have: remove it",
+                        kind.name()
+                    ),
+                });
+            }
+        }
+    }
+
     let mut declared: BTreeMap<(&'static str, &str), &DiscoveredPlugin> = BTreeMap::new();
     for plugin in &plugins {
         for (kind, name, _) in plugin.manifest.provides.iter() {
@@ -224,6 +240,16 @@ mod tests {
             plugin("name: b\nversion: 1.0.0\nprovides: { models: { vae: Vae } }\n"),
         ]);
         assert!(text.contains("duplicate model name `vae`: declared by plugin `a` (crate `frameworm-plugin-a`, plugins/a/plugin.yaml) and plugin `b` (crate `frameworm-plugin-b`, plugins/b/plugin.yaml)"), "{text}");
+    }
+
+    #[test]
+    fn fields_belong_to_datasets_and_models_only() {
+        let text = errors(vec![plugin("name: a\nversion: 1.0.0\nprovides: { metrics: { m: { type: M, fields: { x: 'f32[*]' } } } }\n")]);
+        assert!(text.contains("plugins/a/plugin.yaml: metric `m` declares `fields:`, which only datasets (the fields of their items) and models (the fields they read) have: remove it"), "{text}");
+        let fine = "name: a\nversion: 1.0.0\nprovides: { models: { m: { type: M, fields: { x: 'f32[*]' } } }, datasets: { d: { type: D, fields: { x: 'f32[3]' } } } }\n";
+        validate(vec![plugin(fine)], &Version::new(0, 1, 0)).unwrap();
+        let bad = parse_manifest(b"name: a\nversion: 1.0.0\nprovides: { datasets: { d: { type: D, fields: { x: 'f32[three]' } } } }\n", Path::new("p.yaml")).unwrap_err();
+        assert!(bad.to_string().contains("`f32[three]` is not a field type; write `f32[DIMS]`"), "{bad}");
     }
 
     #[test]

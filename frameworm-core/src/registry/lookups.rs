@@ -8,7 +8,7 @@ use serde_yaml::Value;
 
 use super::plugin_info::{ComponentMeta, PluginInfo, RegistrySummary};
 use super::table::{Builder, Lookup, ModelBuilder, Table, glob_match};
-use crate::contract::{Callback, Dataset, DynModel, FieldNeed, HookRegistry, Metric, Pipeline, RegistryError, Schema, Trainer};
+use crate::contract::{Callback, ComponentError, Dataset, DynModel, FieldNeed, HookRegistry, Metric, Pipeline, RegistryError, Schema, Trainer};
 
 /// Every component of every enabled plugin, and the plugins' hook subscribers.
 pub struct Registry {
@@ -166,9 +166,14 @@ impl Registry {
         self.pipelines.build_with(name, |build, label| build(label, section)).map_err(|e| self.explain_missing(Kind::Pipeline, name, e))
     }
 
-    /// Builds dataset `name` from its config section.
+    /// Builds dataset `name` from its config section; a dataset whose fields differ from what
+    /// its plugin.yaml declares is an error naming that file (the build trusted the declaration).
     pub fn build_dataset(&self, name: &str, section: &Value) -> Result<Box<dyn Dataset>, RegistryError> {
-        self.datasets.build_with(name, |build, label| build(label, section)).map_err(|e| self.explain_missing(Kind::Dataset, name, e))
+        let dataset = self.datasets.build_with(name, |build, label| build(label, section)).map_err(|e| self.explain_missing(Kind::Dataset, name, e))?;
+        let meta = &self.datasets.get(name)?.meta;
+        crate::contract::check_declared_fields(&meta.fields, &dataset.schema())
+            .map_err(|problem| RegistryError::Component(ComponentError::Invalid(format!("dataset `{}`: {problem}; correct `fields:` in {}", meta.name, meta.source))))?;
+        Ok(dataset)
     }
 
     /// Builds metric `name` from its config section.

@@ -69,6 +69,10 @@ pub struct ComponentMeta {
     pub type_name: String,
     /// Tags.
     pub tags: Vec<String>,
+    /// The fields its plugin.yaml declares (a dataset's items, a model's reads), as written
+    /// there (`image: f32[1, 8, 8]`); empty when it declares none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<(String, String)>,
 }
 
 /// The counts and names per kind (the seed's `print_registry_summary`).

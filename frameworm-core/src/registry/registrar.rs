@@ -114,6 +114,7 @@ impl PluginRegistrar<'_> {
             source: declared.manifest.to_string(),
             type_name: declared.type_name.to_string(),
             tags: declared.tags.iter().map(|t| t.to_string()).collect(),
+            fields: Vec::new(),
         };
         Entry { meta, default_config: default_section::<C>, check: check_section::<C>, build }
     }
@@ -122,6 +123,18 @@ impl PluginRegistrar<'_> {
     pub fn model<M: Model>(&mut self, declared: Declared) -> Result<(), RegistryError> {
         let entry = self.entry::<M::Config, _>(Kind::Model, &declared, ModelBuilder { reads: model_reads_of::<M>, build: build_model_of::<M> });
         self.registry.models.insert(entry)
+    }
+
+    /// Records the fields plugin.yaml declares for component `name` of `kind` (a dataset's
+    /// items, a model's reads; `build.rs` checked their syntax and the shipped configs' pairs).
+    /// A dataset whose real fields differ from its declaration is refused when it is built.
+    pub fn fields(&mut self, kind: Kind, name: &str, fields: &[(&str, &str)]) -> Result<(), RegistryError> {
+        let fields = fields.iter().map(|(field, decl)| (field.to_string(), decl.to_string())).collect();
+        match kind {
+            Kind::Dataset => self.registry.datasets.declare_fields(name, fields),
+            Kind::Model => self.registry.models.declare_fields(name, fields),
+            other => Err(RegistryError::Component(ComponentError::Invalid(format!("{other} `{name}`: only datasets and models declare fields")))),
+        }
     }
 
     /// Registers trainer type `T`.

@@ -97,6 +97,16 @@ impl<B> Table<B> {
         Ok(())
     }
 
+    /// Sets the declared fields of entry `name`.
+    pub fn declare_fields(&mut self, name: &str, fields: Vec<(String, String)>) -> Result<(), RegistryError> {
+        let kind = self.kind;
+        let entry = self.entries.get_mut(name).ok_or_else(|| {
+            RegistryError::Component(ComponentError::Invalid(format!("fields declared for {kind} `{name}`, which is not registered")))
+        })?;
+        entry.meta.fields = fields;
+        Ok(())
+    }
+
     /// Builds `name` with `call`, labelling errors `kind.name`.
     pub fn build_with<T>(&self, name: &str, call: impl FnOnce(&B, &str) -> Result<T, ComponentError>) -> Result<T, RegistryError> {
         let entry = self.get(name)?;
