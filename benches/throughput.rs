@@ -432,7 +432,7 @@ fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize, with_s
             });
         }
     }
-    let options = TrainOptions { device: bench_device(), progress: None, resume: None, interrupt: None };
+    let options = TrainOptions { device: bench_device(), data_parallel: Vec::new(), progress: None, resume: None, interrupt: None };
     let report = frameworm_core::train(&mut registry, &config, options).map_err(|e| e.to_string())?;
 
     let stamps = std::mem::take(&mut *stamps.lock().expect("the timer lock is never poisoned"));

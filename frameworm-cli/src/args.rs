@@ -180,6 +180,11 @@ pub struct TrainArgs {
     /// Compute device.
     #[command(flatten)]
     pub device: DeviceArg,
+    /// Train on several devices at once, comma-separated (`flex,flex`, `cuda:0,cuda:1`): each
+    /// step splits the batch over them and their gradients meet on the first. Beats `--device`
+    /// and `training.devices`.
+    #[arg(long, value_delimiter = ',', value_name = "DEVICES")]
+    pub devices: Vec<String>,
 }
 
 /// `frameworm config …`

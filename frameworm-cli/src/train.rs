@@ -92,7 +92,15 @@ pub fn train(args: &TrainArgs, disabled: &[String], register: RegisterFn) -> Res
     let mut registry = registry(&config, disabled, register)?;
     let interrupt = interrupt_flag()?;
     let resume = args.resume.as_deref().map(|value| if value == "auto" { Resume::Auto } else { Resume::Path(value.into()) });
-    let options = TrainOptions { device: args.device.open()?, progress: console(args.quiet), resume, interrupt: Some(interrupt) };
+    let specs = if args.devices.is_empty() { &config.run.training.devices } else { &args.devices };
+    let (device, data_parallel) = if specs.is_empty() {
+        (args.device.open()?, Vec::new())
+    } else {
+        let mut devices = frameworm_core::device::parse_list(specs)?;
+        let first = devices.remove(0);
+        (first, devices)
+    };
+    let options = TrainOptions { device, data_parallel, progress: console(args.quiet), resume, interrupt: Some(interrupt) };
     let report = frameworm_core::train(&mut registry, &config, options)?;
 
     let folder = report.run_dir.display();

@@ -107,6 +107,15 @@ pub enum DeviceError {
         /// The backends this build has.
         compiled: String,
     },
+    /// A burn-remote address, which this build cannot reach yet.
+    #[error(
+        "device `{spec}`: remote devices (burn-remote servers) are not compiled into this build yet; \
+         train on local devices (`--devices flex,flex`; README: Scaling out)"
+    )]
+    Remote {
+        /// What was given.
+        spec: String,
+    },
     /// A malformed index.
     #[error("device `{spec}`: `{index}` is not a device index (expected a number, as in `cuda:0`)")]
     BadIndex {
@@ -145,6 +154,9 @@ pub fn cpu() -> Result<Device, DeviceError> {
 /// `cuda`, `wgpu`), `cuda:N`, `wgpu:N`, or `tch:cuda:N`. Names are case-insensitive.
 pub fn parse(spec: &str) -> Result<Device, DeviceError> {
     let lower = spec.trim().to_ascii_lowercase();
+    if lower.starts_with("ws://") || lower.starts_with("wss://") {
+        return Err(DeviceError::Remote { spec: spec.to_string() });
+    }
     match lower.as_str() {
         "auto" | "" => return auto(),
         "cpu" => return cpu(),
@@ -170,6 +182,15 @@ pub fn parse(spec: &str) -> Result<Device, DeviceError> {
         },
         _ => Err(unknown()),
     }
+}
+
+/// The devices of a `--devices` list (`flex,flex`, `cuda:0,cuda:1`), the first one first; an
+/// empty list is an error, so a run always has a device to hold its model.
+pub fn parse_list<S: AsRef<str>>(specs: &[S]) -> Result<Vec<Device>, DeviceError> {
+    if specs.is_empty() {
+        return Err(DeviceError::Unknown { spec: String::new(), names: BACKENDS.map(|b| b.name).join(", ") });
+    }
+    specs.iter().map(|spec| parse(spec.as_ref())).collect()
 }
 
 /// Opens `backend`'s device number `index` (`None`: the backend's default device).

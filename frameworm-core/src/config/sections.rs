@@ -232,11 +232,14 @@ pub struct TrainingConfig {
     pub max_steps: Option<u64>,
     /// Write a `metrics.jsonl` row every this many steps.
     pub log_every: u64,
+    /// Train on several devices at once (`[flex, flex]`, `[cuda:0, cuda:1]`): each step splits
+    /// the batch over them, the first holds the model. Empty: `--device`. `--devices` wins.
+    pub devices: Vec<String>,
 }
 
 impl Default for TrainingConfig {
     fn default() -> Self {
-        TrainingConfig { epochs: 10, val_every: 1, max_steps: None, log_every: 1 }
+        TrainingConfig { epochs: 10, val_every: 1, max_steps: None, log_every: 1, devices: Vec::new() }
     }
 }
 

@@ -190,6 +190,44 @@ impl Batch {
         &self.schema
     }
 
+    /// The batch cut into `parts` contiguous slices of near-equal size (the first ones one item
+    /// larger when the size does not divide; empty slices when there are fewer items than
+    /// parts), for data parallelism.
+    pub fn split(&self, parts: usize) -> Vec<Batch> {
+        let parts = parts.max(1);
+        let (base, extra) = (self.len / parts, self.len % parts);
+        let mut start = 0;
+        (0..parts)
+            .map(|part| {
+                let size = base + usize::from(part < extra);
+                let range = start..start + size;
+                start += size;
+                let columns = self
+                    .columns
+                    .iter()
+                    .map(|column| match column {
+                        Column::F32(t) => Column::F32(t.clone().slice([range.clone()])),
+                        Column::Int(t) => Column::Int(t.clone().slice([range.clone()])),
+                    })
+                    .collect();
+                Batch { schema: self.schema.clone(), columns, len: size }
+            })
+            .collect()
+    }
+
+    /// The same batch on `device`.
+    pub fn to_device(&self, device: &Device) -> Batch {
+        let columns = self
+            .columns
+            .iter()
+            .map(|column| match column {
+                Column::F32(t) => Column::F32(t.clone().to_device(device)),
+                Column::Int(t) => Column::Int(t.clone().to_device(device)),
+            })
+            .collect();
+        Batch { schema: self.schema.clone(), columns, len: self.len }
+    }
+
     /// The device its tensors live on.
     pub fn device(&self) -> Device {
         match self.columns.first() {
@@ -317,5 +355,27 @@ mod tests {
         let zeros = batch.with_image(Tensor::<4>::zeros([2, 1, 3, 3], &Device::flex())).unwrap();
         assert_eq!(zeros.image().unwrap().sum().into_scalar::<f32>(), 0.0);
         assert_eq!(zeros.label().unwrap().dims(), [2]);
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    #[test]
+    fn a_split_keeps_every_item_in_order_in_near_equal_slices() {
+        let device = Device::default();
+        let schema = Arc::new(Schema::image(1, 1, 2, Some(5)));
+        let items: Vec<Sample> = (0..5).map(|i| Sample::image(vec![i as f32, 10.0 + i as f32], Some(i))).collect();
+        let batch = Batch::stack(&schema, &items, &device);
+        let parts = batch.split(2);
+        assert_eq!(parts.iter().map(Batch::len).collect::<Vec<_>>(), [3, 2]);
+        let pixels = |b: &Batch| b.float::<4>("image").unwrap().into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(pixels(&parts[0]), [0.0, 10.0, 1.0, 11.0, 2.0, 12.0]);
+        assert_eq!(pixels(&parts[1]), [3.0, 13.0, 4.0, 14.0]);
+        assert_eq!(parts[1].int::<1>("label").unwrap().into_data().convert::<i64>().try_to_vec::<i64>().unwrap(), [3, 4]);
+        let few = batch.split(7);
+        assert_eq!(few.iter().map(Batch::len).collect::<Vec<_>>(), [1, 1, 1, 1, 1, 0, 0]);
+        assert_eq!(pixels(&batch.to_device(&device)), pixels(&batch));
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Gradients, Tensor};
 
 use super::batch::Batch;
 use super::component::ComponentConfig;
@@ -121,6 +121,14 @@ pub trait DynModel: Send {
     fn gradients(&self, loss: &Tensor<1>) -> GradientsParams;
     /// Applies `grads` with `optimizer` at learning rate `lr`.
     fn apply_gradients(&mut self, optimizer: &mut ModuleOptimizer, lr: f64, grads: GradientsParams);
+    /// A copy on `device` with the same parameter ids and gradient leaves of its own
+    /// (`Module::fork`): one data-parallel replica for one step.
+    fn replica(&self, device: &Device) -> Box<dyn DynModel>;
+    /// The gradients of this model's parameters, taken out of `grads` (a backward pass that
+    /// may also hold other replicas' gradients).
+    fn collect_gradients(&self, grads: &mut Gradients) -> GradientsParams;
+    /// `grads` (of this model's parameters) moved to `device`.
+    fn gradients_to_device(&self, grads: GradientsParams, device: &Device) -> GradientsParams;
     /// Number of trainable values.
     fn num_params(&self) -> usize;
     /// The Rust type name, to tell checkpoints of other models apart.
@@ -196,6 +204,18 @@ impl<M: Model> DynModel for ModelSlot<M> {
     fn apply_gradients(&mut self, optimizer: &mut ModuleOptimizer, lr: f64, grads: GradientsParams) {
         let model = self.0.take().expect("model slot is refilled after every step");
         self.0 = Some(optimizer.step(lr, model, grads));
+    }
+
+    fn replica(&self, device: &Device) -> Box<dyn DynModel> {
+        erase(self.model().clone().fork(device))
+    }
+
+    fn collect_gradients(&self, grads: &mut Gradients) -> GradientsParams {
+        GradientsParams::from_module(grads, self.model())
+    }
+
+    fn gradients_to_device(&self, grads: GradientsParams, device: &Device) -> GradientsParams {
+        grads.to_device(device, self.model())
     }
 
     fn num_params(&self) -> usize {

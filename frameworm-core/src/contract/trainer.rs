@@ -91,6 +91,14 @@ pub trait Trainer: Send {
         let _ = model;
         Ok(())
     }
+    /// Whether the trainer works through [`DynModel::compute_loss`], [`DynModel::gradients`]
+    /// and [`DynModel::apply_gradients`] only, so the engine may hand it a model that spreads
+    /// every step over several devices (`--devices`). A trainer that reaches the concrete model
+    /// (`as_any`) or keeps optimizers of its own says no (the default), and a run on several
+    /// devices is refused before it starts.
+    fn data_parallel(&self) -> bool {
+        false
+    }
     /// Writes the trainer's own state (e.g. a second optimizer) into the checkpoint folder
     /// `dir` while it is being written; the folder becomes visible only once complete.
     fn save_state(&self, dir: &Path) -> Result<(), ComponentError> {

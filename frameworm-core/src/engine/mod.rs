@@ -9,6 +9,10 @@
 //! the registry, so a pipeline that trains twice subscribes them once each time. Progress is
 //! reported as events ([`ProgressSink`]); the engine prints nothing.
 //!
+//! Several devices ([`parallel`]): with `TrainOptions::data_parallel` the model is wrapped so
+//! that every step splits the global batch over the devices and their gradients meet on the
+//! first; trainers drive it like one model.
+//!
 //! Determinism ([`seed`]): parameter init is seeded from `seed`, the split from `seed`, each
 //! epoch's shuffle from (`seed`, epoch), each step's noise from (`seed`, step) and validation
 //! noise from (`seed`, epoch), so a run resumed from any checkpoint replays exactly what an
@@ -22,6 +26,7 @@ mod evaluate;
 mod host;
 mod optim;
 mod options;
+mod parallel;
 mod progress;
 mod resume;
 mod run;

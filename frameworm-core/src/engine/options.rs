@@ -1,4 +1,5 @@
-//! How to run: the device, where progress goes, what to resume from, and the Ctrl-C flag.
+//! How to run: the device (or devices), where progress goes, what to resume from, and the
+//! Ctrl-C flag.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,8 +21,12 @@ pub enum Resume {
 /// How to run.
 #[derive(Clone)]
 pub struct TrainOptions {
-    /// The device to train on (its autodiff form is used for training).
+    /// The device to train on (its autodiff form is used for training); with
+    /// [`TrainOptions::data_parallel`], the first of several, which holds the model.
     pub device: Device,
+    /// Further devices every step also runs on (data parallelism: each takes a slice of the
+    /// global batch; `engine::parallel`); empty: one device.
+    pub data_parallel: Vec<Device>,
     /// Where progress events go; `None` reports nothing.
     pub progress: Option<Arc<dyn ProgressSink>>,
     /// Continue from a checkpoint.
@@ -33,7 +38,7 @@ pub struct TrainOptions {
 impl TrainOptions {
     /// Train on `device`, reporting nothing, with no resume and no interrupt flag.
     pub fn on(device: Device) -> Self {
-        TrainOptions { device, progress: None, resume: None, interrupt: None }
+        TrainOptions { device, data_parallel: Vec::new(), progress: None, resume: None, interrupt: None }
     }
 }
 
@@ -41,6 +46,7 @@ impl std::fmt::Debug for TrainOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TrainOptions")
             .field("device", &self.device)
+            .field("data_parallel", &self.data_parallel)
             .field("progress", &self.progress.is_some())
             .field("resume", &self.resume)
             .field("interrupt", &self.interrupt.is_some())

@@ -19,6 +19,7 @@ use super::run_dir::{self, MetricsLog, RunLock};
 use super::error::TrainError;
 use super::optim;
 use super::options::TrainOptions;
+use super::parallel::DataParallel;
 use crate::config::Config;
 use crate::contract::{CheckpointInfo, DynModel, FireHooks, HookContext, HookEvent, NamedMetric, RunHooks, TrainReport, Trainer};
 use crate::data::Subset;
@@ -64,7 +65,21 @@ impl<'a> Run<'a> {
     pub(super) fn prepare(registry: &'a mut Registry, config: &'a Config, options: &TrainOptions) -> Result<Run<'a>, TrainError> {
         let device = options.device.clone();
         let train_device = device.clone().autodiff();
-        let plan = RunPlan::new(registry, config, &device, &train_device)?;
+        let mut plan = RunPlan::new(registry, config, &device, &train_device)?;
+        if !options.data_parallel.is_empty() {
+            if !plan.trainer.data_parallel() {
+                return Err(config.error_at(
+                    "trainer.name",
+                    format!(
+                        "trainer `{}` trains on one device (it reaches the model or keeps optimizers of its own); drop `--devices`/`training.devices`, or use a trainer that supports several devices such as `default`",
+                        config.run.trainer.name
+                    ),
+                )
+                .into());
+            }
+            let devices = std::iter::once(train_device.clone()).chain(options.data_parallel.iter().map(|d| d.clone().autodiff())).collect();
+            plan.model = Box::new(DataParallel::new(plan.model, devices));
+        }
         let (optimizer, scheduler) = optim::for_run(config, plan.data.train.indices.len())?;
         let ResumeTarget { checkpoint, folder, lock } = resume::locate(config, options.resume.as_ref())?;
         let mut hooks = RunHooks::new(registry.hooks_mut());

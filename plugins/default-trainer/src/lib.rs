@@ -68,6 +68,11 @@ impl Trainer for DefaultTrainer {
         Ok(StepOutput { loss, metrics })
     }
 
+    /// Only `compute_loss`, `gradients` and `apply_gradients`: it trains on several devices too.
+    fn data_parallel(&self) -> bool {
+        true
+    }
+
     fn validation_step(&mut self, step: &mut StepContext<'_>, batch: &Batch, _batch_idx: usize) -> Result<StepOutput, StepError> {
         let output = step.model.compute_loss(batch)?;
         let mut metrics = scalars(&output);
