@@ -24,6 +24,9 @@
 //!   same Adam settings, `warmup + steps` steps over batches made before timing, calling
 //!   `compute_loss` / backward / `optimizer.step` directly (for dcgan: the `gan` trainer's
 //!   discriminator and generator updates); no hooks, registry, data loader or logging.
+//! - **parallel** (with `--devices A,B`): the frameworm mode with the run spread over those
+//!   devices at once (`TrainOptions::data_parallel`, the same global batch); the table adds its
+//!   samples/s and the ratio to one device. Not for dcgan (its trainer runs on one device).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -186,6 +189,8 @@ fn run_yaml(model: &str, batch: usize, items: usize, output_dir: &Path, num_work
 enum Mode {
     Frameworm,
     Bare,
+    /// The engine on the `--devices` list (data parallel).
+    Parallel,
 }
 
 impl Mode {
@@ -193,6 +198,7 @@ impl Mode {
         match self {
             Mode::Frameworm => "frameworm",
             Mode::Bare => "bare",
+            Mode::Parallel => "parallel",
         }
     }
 
@@ -200,7 +206,8 @@ impl Mode {
         match text {
             "frameworm" => Ok(Mode::Frameworm),
             "bare" => Ok(Mode::Bare),
-            other => Err(format!("unknown mode `{other}` (frameworm | bare)")),
+            "parallel" => Ok(Mode::Parallel),
+            other => Err(format!("unknown mode `{other}` (frameworm | bare | parallel)")),
         }
     }
 }
@@ -218,12 +225,14 @@ struct Args {
     sections: bool,
     num_workers: usize,
     device: Option<String>,
+    /// `--devices A,B`: also run the engine on these devices at once (data parallel).
+    devices: Option<String>,
     prefetch: Option<usize>,
     case: Option<(String, usize, Mode)>,
 }
 
 const USAGE: &str = "usage: cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm,char-transformer] [--batch 32,128] \
-                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0] [--device auto] [--prefetch N]";
+                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0] [--device auto] [--devices A,B] [--prefetch N]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -237,6 +246,7 @@ fn parse_args() -> Result<Args, String> {
         sections: false,
         num_workers: 0,
         device: None,
+        devices: None,
         prefetch: None,
         case: None,
     };
@@ -275,6 +285,7 @@ fn parse_args() -> Result<Args, String> {
             // batch on the training thread, as the shipped configs do.
             "--num-workers" => args.num_workers = number("--num-workers", value("--num-workers")?)?,
             "--device" => args.device = Some(value("--device")?),
+            "--devices" => args.devices = Some(value("--devices")?),
             "--prefetch" => args.prefetch = Some(number("--prefetch", value("--prefetch")?)?),
             "--case" => {
                 let text = value("--case")?;
@@ -362,7 +373,11 @@ fn sections(events: &[(&'static str, Instant)], start: Instant, end: Instant, st
 fn run_case(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<(), String> {
     let (warmup, steps) = (args.warmup, args.steps);
     let measured = match mode {
-        Mode::Frameworm => frameworm_case(model, batch, warmup, steps, args.sections, args.num_workers)?,
+        Mode::Frameworm => frameworm_case(model, batch, warmup, steps, args.sections, args.num_workers, None)?,
+        Mode::Parallel => {
+            let specs = args.devices.as_deref().ok_or("mode `parallel` needs --devices")?;
+            frameworm_case(model, batch, warmup, steps, args.sections, args.num_workers, Some(specs))?
+        }
         Mode::Bare => bare_case(model, batch, warmup, steps, args.sections)?,
     };
     let window = &measured.stamps[warmup..=warmup + steps];
@@ -399,7 +414,15 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 /// The full engine path: registry, config, data loader, hooks, logging.
-fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize, with_sections: bool, num_workers: usize) -> Result<Measured, String> {
+fn frameworm_case(
+    model: &str,
+    batch: usize,
+    warmup: usize,
+    steps: usize,
+    with_sections: bool,
+    num_workers: usize,
+    devices: Option<&str>,
+) -> Result<Measured, String> {
     let output = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
     // One extra batch: the timed window ends at the *start* of step warmup + steps.
     let total_steps = warmup + steps + 1;
@@ -432,7 +455,16 @@ fn frameworm_case(model: &str, batch: usize, warmup: usize, steps: usize, with_s
             });
         }
     }
-    let options = TrainOptions { device: bench_device(), data_parallel: Vec::new(), progress: None, resume: None, interrupt: None };
+    let (device, data_parallel) = match devices {
+        None => (bench_device(), Vec::new()),
+        Some(specs) => {
+            let specs: Vec<&str> = specs.split(',').map(str::trim).collect();
+            let mut devices = frameworm_core::device::parse_list(&specs).map_err(|e| format!("--devices: {e}"))?;
+            let first = devices.remove(0);
+            (first, devices)
+        }
+    };
+    let options = TrainOptions { device, data_parallel, progress: None, resume: None, interrupt: None };
     let report = frameworm_core::train(&mut registry, &config, options).map_err(|e| e.to_string())?;
 
     let stamps = std::mem::take(&mut *stamps.lock().expect("the timer lock is never poisoned"));
@@ -656,6 +688,7 @@ fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseR
         .args(args.sections.then_some("--sections"))
         .args(["--num-workers".to_string(), args.num_workers.to_string()])
         .args(args.device.iter().flat_map(|spec| ["--device".to_string(), spec.clone()]))
+        .args(args.devices.iter().flat_map(|specs| ["--devices".to_string(), specs.clone()]))
         .args(args.prefetch.iter().flat_map(|depth| ["--prefetch".to_string(), depth.to_string()]))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -774,19 +807,24 @@ fn run_all(args: &Args) -> Result<(), String> {
         batch: usize,
         frameworm: Vec<CaseResult>,
         bare: Vec<CaseResult>,
+        parallel: Vec<CaseResult>,
     }
     let mut rows: Vec<Row> = Vec::new();
     for model in &args.models {
         for &batch in &args.batches {
-            rows.push(Row { model: model.clone(), batch, frameworm: Vec::new(), bare: Vec::new() });
+            rows.push(Row { model: model.clone(), batch, frameworm: Vec::new(), bare: Vec::new(), parallel: Vec::new() });
         }
     }
-    let total = rows.len() * 2 * args.repeat;
+    let modes = if args.devices.is_some() { 3 } else { 2 };
+    let total = rows.len() * modes * args.repeat;
     let mut done = 0;
     for round in 0..args.repeat {
         for row in &mut rows {
             // Alternate which mode goes first, so a drift in machine load hits both alike.
-            let order = if round % 2 == 0 { [Mode::Frameworm, Mode::Bare] } else { [Mode::Bare, Mode::Frameworm] };
+            let mut order = if round % 2 == 0 { vec![Mode::Frameworm, Mode::Bare] } else { vec![Mode::Bare, Mode::Frameworm] };
+            if args.devices.is_some() {
+                order.insert(1, Mode::Parallel);
+            }
             for mode in order {
                 done += 1;
                 let result = run_child(&row.model, row.batch, mode, args)?;
@@ -802,6 +840,7 @@ fn run_all(args: &Args) -> Result<(), String> {
                 match mode {
                     Mode::Frameworm => row.frameworm.push(result),
                     Mode::Bare => row.bare.push(result),
+                    Mode::Parallel => row.parallel.push(result),
                 }
             }
         }
@@ -820,6 +859,9 @@ fn run_all(args: &Args) -> Result<(), String> {
     ];
     if pytorch.is_some() {
         header.extend(["pytorch/s".to_string(), "pt MB".into(), format!("fw÷pt (≥{PYTORCH_RATIO_TARGET:.1})"), "params fw / pt".into()]);
+    }
+    if let Some(devices) = &args.devices {
+        header.extend([format!("fw on {devices}/s"), "÷ 1 device".into()]);
     }
     if args.repeat > 1 {
         header.extend(["fw spread".to_string(), "bare spread".into()]);
@@ -890,6 +932,12 @@ fn run_all(args: &Args) -> Result<(), String> {
                 None => cells.extend(["–".to_string(), "–".into(), "–".into(), "–".into()]),
             }
         }
+        if args.devices.is_some() {
+            let parallel = median(&row.parallel.iter().map(|r| r.samples_per_s).collect::<Vec<_>>());
+            cells.extend([format!("{parallel:.0}"), format!("{:.2}", parallel / fw_speed)]);
+            json_row["parallel_samples_per_s"] = json!(parallel);
+            json_row["parallel_over_one_device"] = json!(parallel / fw_speed);
+        }
         if args.repeat > 1 {
             cells.extend([format!("±{:.1} %", spread_pct(&fw) / 2.0), format!("±{:.1} %", spread_pct(&bare) / 2.0)]);
         }
@@ -917,7 +965,9 @@ fn run_all(args: &Args) -> Result<(), String> {
             None => println!("{} batch {}: tokens/s frameworm {fw:.0}, bare {bare:.0}", row.model, row.batch),
         }
     }
-    println!("char-transformer: a sample is a window of {CONTEXT} tokens (tokens/s = samples/s × {CONTEXT})");
+    if rows.iter().any(|r| tokens_per_sample(&r.model).is_some()) {
+        println!("char-transformer: a sample is a window of {CONTEXT} tokens (tokens/s = samples/s × {CONTEXT})");
+    }
     println!("overhead = (bare − frameworm) / bare; samples/s = batch × timed steps / timed wall time; MB = peak RSS (VmHWM) of the case's process");
     if args.repeat > 1 {
         println!("figures are medians of {} runs; spread = ±(max − min) / 2 / median", args.repeat);
