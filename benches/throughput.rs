@@ -58,9 +58,7 @@ use serde_json::{Value, json};
 mod allocator;
 
 /// The registry generated at build time from every plugin.yaml, exactly as the binary has it.
-mod registry {
-    include!(concat!(env!("OUT_DIR"), "/registry.rs"));
-}
+use frameworm::register_plugins;
 
 /// THE one place the benchmark picks its device; both modes use it. `--device SPEC` (the same
 /// specs as `frameworm train --device`; default `auto`) is passed on to every child process.
@@ -428,7 +426,7 @@ fn frameworm_case(
     let total_steps = warmup + steps + 1;
     let yaml = run_yaml(model, batch, total_steps * batch, output.path(), num_workers)?;
     let config = Config::from_yaml("throughput-bench.yaml", &yaml).map_err(|e| e.to_string())?;
-    let mut registry = Registry::build(registry::register_plugins, &[]).map_err(|e| e.to_string())?;
+    let mut registry = Registry::build(register_plugins, &[]).map_err(|e| e.to_string())?;
 
     let stamps: Arc<Mutex<Vec<Instant>>> = Arc::new(Mutex::new(Vec::with_capacity(total_steps + 1)));
     let recorder = stamps.clone();

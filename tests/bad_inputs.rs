@@ -20,10 +20,6 @@
 
 mod common;
 
-#[allow(dead_code, missing_docs)]
-mod registry {
-    include!(concat!(env!("OUT_DIR"), "/registry.rs"));
-}
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -376,7 +372,7 @@ static OBSERVER: PluginInfo = PluginInfo {
 };
 
 fn with_observer(registrar: &mut Registrar) -> Result<(), RegistryError> {
-    registry::register_plugins(registrar)?;
+    frameworm::register_plugins(registrar)?;
     let mut plugin = registrar.plugin(&OBSERVER)?.expect("the observer is enabled");
     plugin.on(Hook::Error, "report", 0, |_, event| {
         if let HookEvent::Error(message) = event {

@@ -55,6 +55,13 @@ pub trait ProgressSink: Send + Sync {
     fn event(&self, event: &ProgressEvent<'_>);
 }
 
+/// A closure is a sink: `TrainOptions { progress: Some(Arc::new(|event: &ProgressEvent| …)), … }`.
+impl<F: Fn(&ProgressEvent<'_>) + Send + Sync> ProgressSink for F {
+    fn event(&self, event: &ProgressEvent<'_>) {
+        self(event)
+    }
+}
+
 /// Reports to an optional sink.
 #[derive(Clone, Default)]
 pub(crate) struct Progress(Option<std::sync::Arc<dyn ProgressSink>>);
