@@ -2,8 +2,8 @@
 //! embeddings feed pre-norm blocks of causal self-attention and a feed-forward layer (burn's
 //! `TransformerEncoder` with an autoregressive mask, so position `t` sees positions `≤ t`), then
 //! a layer norm and a linear head scoring every token of the vocabulary at every position. It
-//! reads `tokens` int[T] (its vocabulary is the field's class count; its context, `T`, the
-//! dataset's window) and is trained with cross-entropy against `next_tokens` int[T].
+//! reads `tokens` `int[T]` (its vocabulary is the field's class count; its context, `T`, the
+//! dataset's window) and is trained with cross-entropy against `next_tokens` `int[T]`.
 //!
 //! As a [`Generator`] it continues a prompt one token at a time, each step reading at most the
 //! last `T` tokens, drawing from the softmax of the scores divided by the temperature

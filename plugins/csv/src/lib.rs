@@ -1,8 +1,8 @@
 //! `csv`: any CSV/TSV table with a header row as a dataset. The config picks the feature
 //! columns and the target column(s) by name or glob, and the task:
 //!
-//! - `regression`: items have `features` f32[F] and `target` f32[T];
-//! - `classification`: items have `features` f32[F] and `target` int[] whose classes are the
+//! - `regression`: items have `features` `f32[F]` and `target` `f32[T]`;
+//! - `classification`: items have `features` `f32[F]` and `target` `int[]` whose classes are the
 //!   target column's distinct labels (integers in numeric order, text in alphabetical order);
 //!   the class names travel in the schema, so the run's checkpoint keeps the mapping.
 //!

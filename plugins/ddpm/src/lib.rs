@@ -15,7 +15,7 @@
 //! skip of the same level is concatenated, a residual block brings the width back to
 //! `channels[l]`, and nearest-neighbour ×2 upsampling plus a 3×3 conv climbs a level. A final
 //! group norm → SiLU → 3×3 conv, initialised to zero (so the untrained model predicts ε̂ = 0 and
-//! its loss starts at E[ε²] = 1), outputs the image's channel count. The timestep embedding is
+//! its loss starts at `E[ε²] = 1`), outputs the image's channel count. The timestep embedding is
 //! sinusoidal (Vaswani et al.) followed by a two-layer MLP (SiLU), projected into every block.
 //! Each side must be divisible by 2^(levels − 1); other sizes are refused in `new` with the fix.
 //!

@@ -1,4 +1,4 @@
-//! Turning one image file into a [`Sample`]'s pixels: decode (the format is guessed from the
+//! Turning one image file into a [`Sample`](frameworm_core::Sample)'s pixels: decode (the format is guessed from the
 //! content, not the name), convert to grayscale or RGB (alpha is dropped), resize to the
 //! configured size with a triangle (bilinear) filter, and lay out `C × H × W` in `[0, 1]`.
 

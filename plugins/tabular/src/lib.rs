@@ -1,5 +1,5 @@
 //! `tabular`: a multi-layer perceptron over a table's `features` field. What it learns follows
-//! the dataset's `target` field: a float target f32[T] is a regression trained with the mean
+//! the dataset's `target` field: a float target `f32[T]` is a regression trained with the mean
 //! squared error (its predictions are restored to the target's own unit, undoing the dataset's
 //! standardisation, before metrics score them), a class target int[] a classification trained
 //! with cross-entropy (it reports accuracy beside the loss). `hidden: []` makes it linear.

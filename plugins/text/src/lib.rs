@@ -1,7 +1,7 @@
 //! `text`: a text file, or every file of a folder (in name order, joined by a newline), gzipped
 //! or not, as a language-modelling dataset. Item `i` is the window of `context` tokens starting
-//! at `i × stride` (`tokens` int[context]) and the token after each of them (`next_tokens`
-//! int[context]).
+//! at `i × stride` (`tokens` `int[context]`) and the token after each of them (`next_tokens`
+//! `int[context]`).
 //!
 //! Tokens are characters when the text is UTF-8: the vocabulary is the text's distinct
 //! characters in code-point order, and its symbols travel in the schema, so the run keeps them
