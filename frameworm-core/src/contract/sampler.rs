@@ -7,7 +7,8 @@ use burn::tensor::{Device, Tensor};
 
 /// A model that can generate images.
 ///
-/// Implement it on the model and return `Some(self)` from [`crate::Model::sampler`]:
+/// Implement it on the model and return `Some(self)` from [`crate::Model::sampler`] (a sketch,
+/// not compiled: the model's other methods are elided; `plugins/vae` is a whole one):
 ///
 /// ```ignore
 /// impl Sampler for MyVae {
