@@ -48,10 +48,11 @@ pub struct PluginManifest {
     /// One line about it.
     #[serde(default)]
     pub description: String,
-    /// A function of the plugin crate called with the registrar at start-up; `None` when the key
-    /// is absent (or `~`): the plugin registers only what `provides:` declares.
+    /// A function of the plugin crate called with the registrar at start-up (`register`,
+    /// `module::register`, or the Python-style `module:register`); `None` when the key is
+    /// absent (or `~`): the plugin registers only what `provides:` declares.
     #[serde(default)]
-    pub entry_point: Option<Ident>,
+    pub entry_point: Option<EntryPoint>,
     /// Other plugins (and `frameworm`) with semver requirements.
     #[serde(default)]
     pub dependencies: UniqueMap<Name, VersionReq>,
@@ -187,6 +188,12 @@ impl<'de> Deserialize<'de> for ComponentDecl {
 pub struct Name(pub String);
 
 impl Name {
+    /// The name with `_` read as `-`: `my_model` and `my-model` are one name (as on crates.io;
+    /// names are lowercase already), so two plugins or components may not take both.
+    pub fn canonical(&self) -> String {
+        canonical_name(&self.0)
+    }
+
     /// Checks a name against the rules above.
     pub fn parse(text: &str) -> Result<Name, String> {
         let valid_start = text.chars().next().is_some_and(|c| c.is_ascii_lowercase());
@@ -214,6 +221,11 @@ impl fmt::Display for Name {
     }
 }
 
+/// `name` with `_` read as `-` (and ASCII case folded): the form under which two names clash.
+pub fn canonical_name(name: &str) -> String {
+    name.to_ascii_lowercase().replace('_', "-")
+}
+
 /// A Rust identifier (an entry point function name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident(pub String);
@@ -238,6 +250,29 @@ impl Ident {
             ));
         }
         Ok(Ident(text.to_string()))
+    }
+}
+
+/// The path of the entry-point function from the plugin crate's root, `::`-separated
+/// (`register`, `plugin::register`). plugin.yaml may also write `plugin:register`, the form the
+/// ancestor's Python plugins use (`module:function`): one colon reads as `::`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryPoint(pub String);
+
+impl EntryPoint {
+    /// Checks that every segment of `register`, `a::register` or `a:register` is an identifier.
+    pub fn parse(text: &str) -> Result<EntryPoint, String> {
+        let path = if text.contains("::") { text.to_string() } else { text.replacen(':', "::", 1) };
+        let bad = || {
+            format!(
+                "`{}` is not a Rust identifier path: name a function of the plugin crate, e.g. `register` or `module::register` (`module:register` also works)",
+                text.escape_debug()
+            )
+        };
+        if path.split("::").any(|segment| Ident::parse(segment).is_err()) {
+            return Err(bad());
+        }
+        Ok(EntryPoint(path))
     }
 }
 
@@ -285,7 +320,7 @@ macro_rules! deserialize_from_str {
 }
 
 deserialize_from_str!(Name, Name::parse, "a name such as `my-plugin`");
-deserialize_from_str!(Ident, Ident::parse, "a Rust function name such as `register`");
+deserialize_from_str!(EntryPoint, EntryPoint::parse, "a Rust function path such as `register` or `plugin::register`");
 deserialize_from_str!(TypePath, TypePath::parse, "a Rust type path such as `Vae`");
 deserialize_from_str!(
     HookName,
@@ -454,7 +489,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(manifest.name.as_str(), "vae");
-        assert_eq!(manifest.entry_point, Some(Ident("setup".into())));
+        assert_eq!(manifest.entry_point, Some(EntryPoint("setup".into())));
         assert_eq!(manifest.dependencies.0.len(), 2);
         assert_eq!(manifest.hooks, vec![HookName(Hook::EpochEnd)]);
         let models: Vec<_> = manifest.provides.iter().map(|(k, n, d)| (k, n.0.clone(), d.type_path.0.clone())).collect();
@@ -465,7 +500,12 @@ mod tests {
     fn entry_point_is_none_unless_named() {
         assert_eq!(parse("name: a\nversion: 1.0.0\n").unwrap().entry_point, None);
         assert_eq!(parse("name: a\nversion: 1.0.0\nentry_point: ~\n").unwrap().entry_point, None);
-        assert_eq!(parse("name: a\nversion: 1.0.0\nentry_point: register\n").unwrap().entry_point, Some(Ident("register".into())));
+        assert_eq!(parse("name: a\nversion: 1.0.0\nentry_point: register\n").unwrap().entry_point, Some(EntryPoint("register".into())));
+        // The guide's (and the Python ancestor's) `module:function`, and the Rust path form.
+        assert_eq!(parse("name: a\nversion: 1.0.0\nentry_point: plugin:register\n").unwrap().entry_point, Some(EntryPoint("plugin::register".into())));
+        assert_eq!(parse("name: a\nversion: 1.0.0\nentry_point: plugin::register\n").unwrap().entry_point, Some(EntryPoint("plugin::register".into())));
+        assert!(parse("name: a\nversion: 1.0.0\nentry_point: 'plugin:'\n").is_err());
+        assert!(parse("name: a\nversion: 1.0.0\nentry_point: 'a:b:c'\n").is_err());
     }
 
     #[test]

@@ -20,19 +20,20 @@ pub fn validate(
     let mut errors = Vec::new();
     let path_of = |plugin: &DiscoveredPlugin| PathBuf::from(&plugin.display_path);
 
-    let mut by_name: BTreeMap<&str, &DiscoveredPlugin> = BTreeMap::new();
+    // Keyed by the canonical name: `my_model` and `my-model` are one name.
+    let mut by_name: BTreeMap<String, &DiscoveredPlugin> = BTreeMap::new();
     for plugin in &plugins {
         let name = plugin.manifest.name.as_str();
-        if let Some(first) = by_name.get(name) {
+        if let Some(first) = by_name.get(&plugin.manifest.name.canonical()) {
             errors.push(ManifestError::DuplicatePlugin {
-                name: name.to_string(),
+                name: same_name(first.manifest.name.as_str(), name),
                 first_crate: first.package.clone(),
                 first: path_of(first),
                 second_crate: plugin.package.clone(),
                 second: path_of(plugin),
             });
         } else {
-            by_name.insert(name, plugin);
+            by_name.insert(plugin.manifest.name.canonical(), plugin);
         }
     }
 
@@ -41,7 +42,7 @@ pub fn validate(
             let found = if dependency.as_str() == FRAMEWORK_DEPENDENCY {
                 Some(framework_version.clone())
             } else {
-                by_name.get(dependency.as_str()).map(|d| d.manifest.version.clone())
+                by_name.get(&dependency.canonical()).map(|d| d.manifest.version.clone())
             };
             match found {
                 None => errors.push(ManifestError::MissingDependency {
@@ -49,7 +50,7 @@ pub fn validate(
                     plugin: plugin.manifest.name.to_string(),
                     dependency: dependency.to_string(),
                     requirement: requirement.to_string(),
-                    hint: suggest::did_you_mean(dependency.as_str(), by_name.keys().copied()),
+                    hint: suggest::did_you_mean(dependency.as_str(), by_name.values().map(|p| p.manifest.name.as_str())),
                 }),
                 Some(version) if !requirement.matches(&version) => {
                     errors.push(ManifestError::IncompatibleDependency {
@@ -81,14 +82,14 @@ pub fn validate(
         }
     }
 
-    let mut declared: BTreeMap<(&'static str, &str), &DiscoveredPlugin> = BTreeMap::new();
+    let mut declared: BTreeMap<(&'static str, String), (&DiscoveredPlugin, &str)> = BTreeMap::new();
     for plugin in &plugins {
         for (kind, name, _) in plugin.manifest.provides.iter() {
-            match declared.get(&(kind.name(), name.as_str())) {
-                Some(first) if first.manifest.name != plugin.manifest.name => {
+            match declared.get(&(kind.name(), name.canonical())) {
+                Some((first, first_name)) if first.manifest.name != plugin.manifest.name || *first_name != name.as_str() => {
                     errors.push(ManifestError::DuplicateComponent {
                         kind: kind.name(),
-                        name: name.to_string(),
+                        name: same_name(first_name, name.as_str()),
                         first_plugin: first.manifest.name.to_string(),
                         first_crate: first.package.clone(),
                         first: path_of(first),
@@ -98,7 +99,7 @@ pub fn validate(
                     })
                 }
                 _ => {
-                    declared.insert((kind.name(), name.as_str()), plugin);
+                    declared.insert((kind.name(), name.canonical()), (plugin, name.as_str()));
                 }
             }
         }
@@ -110,18 +111,18 @@ pub fn validate(
     order_by_dependencies(plugins).map_err(ValidationErrors::from)
 }
 
+/// A clashing name as the error shows it, inside the error's backticks: `vae`, or
+/// ``my_model` / `my-model` (`-` and `_` count as one, as on crates.io`` (one name).
+fn same_name(first: &str, second: &str) -> String {
+    if first == second { first.to_string() } else { format!("{second}` / `{first}` (`-` and `_` count as one, as on crates.io") }
+}
+
 /// Kahn's algorithm over plugin dependencies; a leftover means a cycle, reported as a chain.
 fn order_by_dependencies(plugins: Vec<DiscoveredPlugin>) -> Result<Vec<DiscoveredPlugin>, ManifestError> {
-    let names: BTreeSet<String> = plugins.iter().map(|p| p.manifest.name.to_string()).collect();
+    // Dependencies name plugins by their canonical name (`my_base` is `my-base`).
+    let by_canonical: BTreeMap<String, String> = plugins.iter().map(|p| (p.manifest.name.canonical(), p.manifest.name.to_string())).collect();
     let depends_on = |plugin: &DiscoveredPlugin| -> BTreeSet<String> {
-        plugin
-            .manifest
-            .dependencies
-            .0
-            .keys()
-            .map(|name| name.to_string())
-            .filter(|name| names.contains(name))
-            .collect()
+        plugin.manifest.dependencies.0.keys().filter_map(|name| by_canonical.get(&name.canonical()).cloned()).collect()
     };
     let mut pending: BTreeMap<String, DiscoveredPlugin> = plugins
         .into_iter()
@@ -250,6 +251,21 @@ mod tests {
         validate(vec![plugin(fine)], &Version::new(0, 1, 0)).unwrap();
         let bad = parse_manifest(b"name: a\nversion: 1.0.0\nprovides: { datasets: { d: { type: D, fields: { x: 'f32[three]' } } } }\n", Path::new("p.yaml")).unwrap_err();
         assert!(bad.to_string().contains("`f32[three]` is not a field type; write `f32[DIMS]`"), "{bad}");
+    }
+
+    #[test]
+    fn names_differing_only_by_dash_or_underscore_are_one_name() {
+        let text = errors(vec![plugin("name: my-model\nversion: 1.0.0\n"), plugin("name: my_model\nversion: 1.0.0\n")]);
+        assert!(text.contains("duplicate plugin name `my_model` / `my-model` (`-` and `_` count as one, as on crates.io`"), "{text}");
+        let text = errors(vec![
+            plugin("name: a\nversion: 1.0.0\nprovides: { models: { my-model: X } }\n"),
+            plugin("name: b\nversion: 1.0.0\nprovides: { models: { my_model: Y } }\n"),
+        ]);
+        assert!(text.contains("duplicate model name `my_model` / `my-model`") && text.contains("plugin `a`") && text.contains("plugin `b`"), "{text}");
+        let text = errors(vec![plugin("name: a\nversion: 1.0.0\nprovides: { models: { my-model: X, my_model: Y } }\n")]);
+        assert!(text.contains("duplicate model name"), "{text}");
+        // A dependency written with the other separator is the same plugin.
+        validate(vec![plugin("name: my-base\nversion: 1.0.0\n"), plugin("name: c\nversion: 1.0.0\ndependencies: { my_base: '1' }\n")], &Version::new(0, 1, 0)).unwrap();
     }
 
     #[test]

@@ -67,9 +67,16 @@ impl<B> Table<B> {
 
     /// The entry answering to `name`, or an error listing the closest names.
     pub fn get(&self, name: &str) -> Result<&Entry<B>, RegistryError> {
+        // `my_model` finds `my-model`: `-` and `_` are one name, as on crates.io.
+        let lookup = |bare: &str| {
+            self.entries.get(bare).or_else(|| {
+                let wanted = frameworm_manifest::schema::canonical_name(bare);
+                self.entries.values().find(|e| frameworm_manifest::schema::canonical_name(&e.meta.name) == wanted)
+            })
+        };
         let found = match name.split_once("::") {
-            Some((plugin, bare)) => self.entries.get(bare).filter(|e| e.meta.plugin == plugin),
-            None => self.entries.get(name),
+            Some((plugin, bare)) => lookup(bare).filter(|e| frameworm_manifest::schema::canonical_name(&e.meta.plugin) == frameworm_manifest::schema::canonical_name(plugin)),
+            None => lookup(name),
         };
         found.ok_or_else(|| {
             let names = self.entries.values().flat_map(|e| [e.meta.name.as_str(), e.meta.qualified_name.as_str()]);
@@ -85,7 +92,8 @@ impl<B> Table<B> {
 
     /// Adds `entry`; a name already taken is an error naming both plugins.
     pub fn insert(&mut self, entry: Entry<B>) -> Result<(), RegistryError> {
-        if let Some(existing) = self.entries.get(&entry.meta.name) {
+        let canonical = frameworm_manifest::schema::canonical_name(&entry.meta.name);
+        if let Some(existing) = self.entries.values().find(|e| frameworm_manifest::schema::canonical_name(&e.meta.name) == canonical) {
             return Err(RegistryError::Duplicate {
                 kind: self.kind,
                 name: entry.meta.name.clone(),
