@@ -247,6 +247,24 @@ pub enum PluginsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Load a plugin: one compiled in is confirmed with what it registers; a plugin crate at a
+    /// path or a crate on crates.io is added to the root package (`cargo add`) and the binary
+    /// rebuilt.
+    Load {
+        /// A plugin name, a folder holding a plugin crate, or a crate name.
+        target: String,
+        /// Print the cargo commands instead of running them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove a plugin `plugins load` added (`cargo remove`), and rebuild.
+    Unload {
+        /// The plugin's name.
+        name: String,
+        /// Print the cargo commands instead of running them.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Scaffold a new plugin crate under plugins/ and wire it into the workspace.
     Create {
         /// The plugin name (lowercase letters, digits, `-`, `_`).

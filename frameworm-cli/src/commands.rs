@@ -43,6 +43,8 @@ fn other(cli: &Cli, register: RegisterFn) -> Result<()> {
         Command::Plugins(PluginsCommand::Info { name, json }) => plugins_info(&registry()?, name, *json),
         Command::Plugins(PluginsCommand::Search { query, json }) => plugins_search(&registry()?, query, *json),
         Command::Plugins(PluginsCommand::Create { name, kind }) => plugins_create(name, kind),
+        Command::Plugins(PluginsCommand::Load { target, dry_run }) => crate::load::load(&registry()?, target, *dry_run),
+        Command::Plugins(PluginsCommand::Unload { name, dry_run }) => crate::load::unload(&registry()?, name, *dry_run),
         Command::Registry(flag) => registry_summary(&registry()?, flag.json),
         Command::Hooks(HooksCommand::List(flag)) => hooks_list(&registry()?, flag.json),
         Command::Info(flag) => crate::info::info(&registry()?, flag.json),

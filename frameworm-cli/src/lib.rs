@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod generate;
 mod info;
+mod load;
 mod pipeline;
 mod plot;
 mod progress;

@@ -49,9 +49,10 @@ impl Registry {
         &self.disabled_plugins
     }
 
-    /// A plugin by name, enabled or not.
+    /// A plugin by name (`my_plugin` finds `my-plugin`), enabled or not.
     pub fn plugin(&self, name: &str) -> Option<&'static PluginInfo> {
-        self.plugins.iter().chain(&self.disabled_plugins).copied().find(|p| p.name == name)
+        let wanted = frameworm_manifest::schema::canonical_name(name);
+        self.plugins.iter().chain(&self.disabled_plugins).copied().find(|p| frameworm_manifest::schema::canonical_name(p.name) == wanted)
     }
 
     /// The table of `kind`, for what every kind answers alike.
