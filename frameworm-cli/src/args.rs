@@ -34,6 +34,8 @@ pub enum Command {
     Sample(SampleArgs),
     /// Score metric plugins on a checkpoint, on the held-out split of its run.
     Evaluate(EvaluateArgs),
+    /// Write a checkpoint's model as safetensors (with its config and data schema in the header) or burnpack.
+    Export(ExportArgs),
     /// Draw a run's loss and metric curves (metrics.csv) as a PNG.
     Plot(PlotArgs),
     /// Version, compiled backends, devices found and plugin counts.
@@ -96,6 +98,20 @@ pub struct EvaluateArgs {
     /// Compute device.
     #[command(flatten)]
     pub device: DeviceArg,
+}
+
+/// `frameworm export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A checkpoint folder, or a run folder / its `checkpoints` folder (uses `latest`).
+    #[arg(long, value_name = "PATH")]
+    pub checkpoint: std::path::PathBuf,
+    /// `safetensors` or `burnpack` (`onnx` is refused with what to use instead).
+    #[arg(long, default_value = "safetensors")]
+    pub format: String,
+    /// The file to write (default: RUN/export/model-STEP.safetensors).
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
 }
 
 /// `frameworm plot`.

@@ -1,5 +1,6 @@
-//! `frameworm sample` and `frameworm evaluate`: load a checkpoint with the config it was trained
-//! with, then draw a PNG grid of samples or score metric plugins on the run's held-out split.
+//! `frameworm sample`, `evaluate` and `export`: load a checkpoint with the config it was trained
+//! with, then draw a PNG grid of samples, score metric plugins on the run's held-out split, or
+//! write the model in a format other tools read.
 
 use std::path::Path;
 
@@ -8,7 +9,7 @@ use frameworm_core::burn::tensor::Device;
 use frameworm_core::{Evaluation, Registry, Trained};
 
 use crate::RegisterFn;
-use crate::args::{DeviceArg, EvaluateArgs, SampleArgs};
+use crate::args::{DeviceArg, EvaluateArgs, ExportArgs, SampleArgs};
 use crate::table;
 
 /// The registry, the device and the checkpoint `sample` and `evaluate` work on, after checking
@@ -45,6 +46,17 @@ pub fn sample(args: &SampleArgs, disabled: &[String], register: RegisterFn) -> R
         trained.config.run.model.name,
         trained.state.step
     );
+    Ok(())
+}
+
+/// `frameworm export`.
+pub fn export(args: &ExportArgs, disabled: &[String], register: RegisterFn) -> Result<()> {
+    let format = frameworm_core::ExportFormat::parse(&args.format)?;
+    let mut registry = Registry::build(register, disabled).context("cannot build the plugin registry")?;
+    let trained = frameworm_core::load_trained(&registry, &args.checkpoint, &Device::default())?;
+    let out = args.out.clone().unwrap_or_else(|| frameworm_core::default_export_path(&trained, format));
+    let written = frameworm_core::export(&mut registry, &trained, format, &out)?;
+    println!("exported model `{}` (step {}) as {} to {}", trained.config.run.model.name, trained.state.step, format.name(), written.display());
     Ok(())
 }
 

@@ -45,7 +45,7 @@ pub use contract::{
 };
 pub use data::{PluginItems, SampleBatcher, Subset, gunzip};
 pub use engine::{
-    EngineHost, ProgressEvent, ProgressSink, Resume, TrainError, TrainOptions, Trained, build_metrics, data_info,
+    EngineHost, ExportFormat, ProgressEvent, default_export_path, export, ProgressSink, Resume, TrainError, TrainOptions, Trained, build_metrics, data_info,
     evaluate, generate, load as load_trained, sample, train,
 };
 pub use engine::checkpoint::{CheckpointError, CheckpointState};

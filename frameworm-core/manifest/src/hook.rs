@@ -40,8 +40,8 @@ macro_rules! for_each_hook {
             CheckpointSave(path: Path) => on_checkpoint_save, "after a checkpoint is written";
             /// After a checkpoint is loaded, with what was restored.
             CheckpointLoad(checkpoint: CheckpointInfo) => on_checkpoint_load, "after a checkpoint is restored";
-            /// After a model is exported, with the format.
-            ModelExport(format: str) => on_model_export, "after a model is exported";
+            /// Before a model is exported (`frameworm export`), with the format; an error refuses the export.
+            ModelExport(format: str) => on_model_export, "before a model is exported; an error refuses it";
             /// When training fails, with the error.
             Error(error: str) => on_error, "when training fails, before the error is returned";
         }

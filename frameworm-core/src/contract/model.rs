@@ -137,6 +137,12 @@ pub trait DynModel: Send {
     fn save(&self, path: &Path) -> Result<(), ComponentError>;
     /// Loads parameters saved by [`DynModel::save`] from `path`.
     fn load(&mut self, path: &Path) -> Result<(), ComponentError>;
+    /// The parameters as a safetensors file (tensors under their module paths, e.g.
+    /// `hidden.0.weight`, burn's `[in, out]` layout for linear weights) with `metadata` in its
+    /// header.
+    fn to_safetensors(&self, metadata: &[(String, String)]) -> Result<Vec<u8>, ComponentError>;
+    /// Loads parameters from safetensors bytes written by [`DynModel::to_safetensors`].
+    fn load_safetensors(&mut self, bytes: Vec<u8>) -> Result<(), ComponentError>;
     /// The concrete model, for trainers and tools that know its type.
     fn as_any(&self) -> &dyn Any;
     /// The concrete model, mutably.
@@ -250,6 +256,28 @@ impl<M: Model> DynModel for ModelSlot<M> {
             }
             Ok(Err(error)) => Err(ComponentError::Invalid(format!("cannot load model: {error}"))),
             Err(_) => Err(ComponentError::Invalid("cannot load model: the file is damaged".into())),
+        }
+    }
+
+    fn to_safetensors(&self, metadata: &[(String, String)]) -> Result<Vec<u8>, ComponentError> {
+        use burn::store::ModuleSnapshot;
+        let mut store = metadata.iter().fold(burn::store::SafetensorsStore::from_bytes(None), |store, (key, value)| store.metadata(key.clone(), value.clone()));
+        self.model().valid().save_into(&mut store).map_err(|e| ComponentError::Invalid(format!("cannot write safetensors: {e}")))?;
+        store.get_bytes().map_err(|e| ComponentError::Invalid(format!("cannot write safetensors: {e}")))
+    }
+
+    fn load_safetensors(&mut self, bytes: Vec<u8>) -> Result<(), ComponentError> {
+        use burn::store::ModuleSnapshot;
+        let mut model = self.model().clone();
+        let mut store = burn::store::SafetensorsStore::from_bytes(Some(bytes));
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.load_from(&mut store)));
+        match loaded {
+            Ok(Ok(_)) => {
+                self.0 = Some(model);
+                Ok(())
+            }
+            Ok(Err(error)) => Err(ComponentError::Invalid(format!("cannot load safetensors: {error}"))),
+            Err(_) => Err(ComponentError::Invalid("cannot load safetensors: the file is damaged".into())),
         }
     }
 

@@ -23,6 +23,7 @@ pub(crate) mod checkpoint;
 mod epoch;
 mod error;
 mod evaluate;
+mod export;
 mod host;
 mod optim;
 mod options;
@@ -37,6 +38,7 @@ mod sums;
 mod train;
 
 pub use error::TrainError;
+pub use export::{ExportFormat, default_export_path, export};
 pub use evaluate::{Trained, build_metrics, data_info, evaluate, generate, load, sample};
 pub use host::EngineHost;
 pub use options::{Resume, TrainOptions};

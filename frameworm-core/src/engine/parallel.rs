@@ -161,6 +161,14 @@ impl DynModel for DataParallel {
         self.main.load(path)
     }
 
+    fn to_safetensors(&self, metadata: &[(String, String)]) -> Result<Vec<u8>, ComponentError> {
+        self.main.to_safetensors(metadata)
+    }
+
+    fn load_safetensors(&mut self, bytes: Vec<u8>) -> Result<(), ComponentError> {
+        self.main.load_safetensors(bytes)
+    }
+
     fn as_any(&self) -> &dyn Any {
         self.main.as_any()
     }
