@@ -63,11 +63,11 @@ pub fn default_export_path(trained: &Trained, format: ExportFormat) -> PathBuf {
 /// The safetensors header entries: what a reader needs to rebuild and feed the model.
 fn metadata(registry: &Registry, trained: &Trained) -> Result<Vec<(String, String)>, TrainError> {
     let run = &trained.config.run;
-    let meta = registry.metadata(crate::Kind::Model, &run.model.name).map_err(|e| TrainError::Usage(e.to_string()))?;
+    let meta = registry.metadata(frameworm_manifest::Kind::Model, &run.model.name).map_err(|e| TrainError::Usage(e.to_string()))?;
     let config = serde_yaml::to_string(&crate::session::resolved(&trained.config, registry)).map_err(|e| TrainError::Usage(format!("cannot write the config: {e}")))?;
     let schema = serde_json::to_string(&trained.state.data).map_err(|e| TrainError::Usage(format!("cannot write the data schema: {e}")))?;
     Ok(vec![
-        ("frameworm.version".into(), crate::VERSION.into()),
+        ("frameworm.version".into(), env!("CARGO_PKG_VERSION").into()),
         ("frameworm.model".into(), meta.name.clone()),
         ("frameworm.model_type".into(), trained.state.model_type.clone()),
         ("frameworm.plugin".into(), format!("{} {}", meta.plugin, meta.version)),
