@@ -243,3 +243,19 @@ fn parse_plugin(
         Err(other) => Err(other),
     }
 }
+
+/// A workspace plugin parsed from `yaml`, as `plugins/<name>/` of a workspace at `/ws`: the
+/// fixture of this crate's unit tests.
+#[cfg(test)]
+pub(crate) fn test_plugin(yaml: &str) -> DiscoveredPlugin {
+    let manifest = crate::schema::parse_manifest(yaml.as_bytes(), Path::new("x")).unwrap();
+    let name = manifest.name.to_string();
+    DiscoveredPlugin {
+        manifest,
+        manifest_path: PathBuf::from(format!("/ws/plugins/{name}/plugin.yaml")),
+        display_path: format!("plugins/{name}/plugin.yaml"),
+        package: format!("frameworm-plugin-{name}"),
+        crate_name: format!("frameworm_plugin_{name}"),
+        origin: PluginOrigin::Workspace,
+    }
+}

@@ -178,21 +178,11 @@ fn cycle_error(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discover::PluginOrigin;
     use crate::schema::parse_manifest;
     use std::path::Path;
 
     fn plugin(yaml: &str) -> DiscoveredPlugin {
-        let manifest = parse_manifest(yaml.as_bytes(), Path::new("x")).unwrap();
-        let name = manifest.name.to_string();
-        DiscoveredPlugin {
-            manifest,
-            manifest_path: PathBuf::from(format!("/ws/plugins/{name}/plugin.yaml")),
-            display_path: format!("plugins/{name}/plugin.yaml"),
-            package: format!("frameworm-plugin-{name}"),
-            crate_name: format!("frameworm_plugin_{name}"),
-            origin: PluginOrigin::Workspace,
-        }
+        crate::discover::test_plugin(yaml)
     }
 
     fn errors(plugins: Vec<DiscoveredPlugin>) -> String {

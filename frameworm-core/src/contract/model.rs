@@ -161,6 +161,19 @@ impl<M: Model> ModelSlot<M> {
     fn model(&self) -> &M {
         self.0.as_ref().expect("model slot is refilled after every step")
     }
+
+    /// Replaces the model with what `load` reads (`what` names the format in errors). A damaged
+    /// file must give an error, never take the run down: burn may panic on one.
+    fn replace_guarded<E: std::fmt::Display>(&mut self, what: &str, load: impl FnOnce() -> Result<M, E>) -> Result<(), ComponentError> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)) {
+            Ok(Ok(model)) => {
+                self.0 = Some(model);
+                Ok(())
+            }
+            Ok(Err(error)) => Err(ComponentError::Invalid(format!("cannot load {what}: {error}"))),
+            Err(_) => Err(ComponentError::Invalid(format!("cannot load {what}: the file is damaged"))),
+        }
+    }
 }
 
 impl<M: Model> DynModel for ModelSlot<M> {
@@ -243,20 +256,9 @@ impl<M: Model> DynModel for ModelSlot<M> {
 
     fn load(&mut self, path: &Path) -> Result<(), ComponentError> {
         let model = self.model().clone();
-        // A damaged file must give an error, never take the run down: burn may panic on one.
         // A checkpoint saved at another precision (f64, bf16) is cast to the model's own dtype:
         // burn's default keeps the file's dtype, and a layer mixing f32 and f64 then panics.
-        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            burn::store::ModuleRecord::load(path).and_then(|record| model.try_load_record(record.cast_to_module_dtype()))
-        }));
-        match loaded {
-            Ok(Ok(model)) => {
-                self.0 = Some(model);
-                Ok(())
-            }
-            Ok(Err(error)) => Err(ComponentError::Invalid(format!("cannot load model: {error}"))),
-            Err(_) => Err(ComponentError::Invalid("cannot load model: the file is damaged".into())),
-        }
+        self.replace_guarded("model", || burn::store::ModuleRecord::load(path).and_then(|record| model.try_load_record(record.cast_to_module_dtype())))
     }
 
     fn to_safetensors(&self, metadata: &[(String, String)]) -> Result<Vec<u8>, ComponentError> {
@@ -270,15 +272,7 @@ impl<M: Model> DynModel for ModelSlot<M> {
         use burn::store::ModuleSnapshot;
         let mut model = self.model().clone();
         let mut store = burn::store::SafetensorsStore::from_bytes(Some(bytes));
-        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.load_from(&mut store)));
-        match loaded {
-            Ok(Ok(_)) => {
-                self.0 = Some(model);
-                Ok(())
-            }
-            Ok(Err(error)) => Err(ComponentError::Invalid(format!("cannot load safetensors: {error}"))),
-            Err(_) => Err(ComponentError::Invalid("cannot load safetensors: the file is damaged".into())),
-        }
+        self.replace_guarded("safetensors", move || model.load_from(&mut store).map(|_| model))
     }
 
     fn as_any(&self) -> &dyn Any {
