@@ -457,9 +457,7 @@ fn frameworm_case(
         None => (bench_device(), Vec::new()),
         Some(specs) => {
             let specs: Vec<&str> = specs.split(',').map(str::trim).collect();
-            let mut devices = frameworm_core::device::parse_list(&specs).map_err(|e| format!("--devices: {e}"))?;
-            let first = devices.remove(0);
-            (first, devices)
+            frameworm_core::device::parse_list(&specs).map_err(|e| format!("--devices: {e}"))?
         }
     };
     let options = TrainOptions { device, data_parallel, progress: None, resume: None, interrupt: None };

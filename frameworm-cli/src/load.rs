@@ -37,6 +37,14 @@ fn cargo(root: &Path, args: &[String], dry_run: bool) -> Result<()> {
     Ok(())
 }
 
+/// `cargo add --package frameworm SOURCE…`, then the rebuild that registers what it added.
+fn add_and_build(source: &[String], dry_run: bool) -> Result<()> {
+    let root = workspace_root()?;
+    let add: Vec<String> = ["add", "--package", ROOT_PACKAGE].into_iter().map(String::from).chain(source.iter().cloned()).collect();
+    cargo(&root, &add, dry_run)?;
+    cargo(&root, &["build".into(), "--release".into()], dry_run)
+}
+
 /// What a compiled-in plugin registers, its hooks in dispatch order, and whether it is enabled.
 fn describe_compiled(registry: &Registry, name: &str) -> bool {
     let Some(plugin) = registry.plugin(name) else { return false };
@@ -91,9 +99,7 @@ pub fn load(registry: &Registry, target: &str, dry_run: bool) -> Result<()> {
             );
         }
         let absolute = path.canonicalize()?;
-        let root = workspace_root()?;
-        cargo(&root, &["add".into(), "--package".into(), ROOT_PACKAGE.into(), "--path".into(), absolute.display().to_string()], dry_run)?;
-        cargo(&root, &["build".into(), "--release".into()], dry_run)?;
+        add_and_build(&["--path".into(), absolute.display().to_string()], dry_run)?;
         if !dry_run {
             println!("loaded plugin `{}` from {}: `frameworm plugins info {}` shows it", manifest.name, path.display(), manifest.name);
         }
@@ -103,9 +109,7 @@ pub fn load(registry: &Registry, target: &str, dry_run: bool) -> Result<()> {
         bail!("`{target}` is neither a plugin of this build, nor a folder, nor a crate name{}", frameworm_core::suggest::did_you_mean(target, registry.plugins().iter().map(|p| p.name)));
     }
     // A published crate: cargo resolves it on crates.io (and says so when it does not exist).
-    let root = workspace_root()?;
-    cargo(&root, &["add".into(), "--package".into(), ROOT_PACKAGE.into(), target.into()], dry_run)?;
-    cargo(&root, &["build".into(), "--release".into()], dry_run)?;
+    add_and_build(&[target.into()], dry_run)?;
     if !dry_run {
         println!("loaded crate `{target}`: `frameworm plugins list` shows the plugins it carries");
     }

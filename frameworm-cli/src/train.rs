@@ -93,13 +93,7 @@ pub fn train(args: &TrainArgs, disabled: &[String], register: RegisterFn) -> Res
     let interrupt = interrupt_flag()?;
     let resume = args.resume.as_deref().map(|value| if value == "auto" { Resume::Auto } else { Resume::Path(value.into()) });
     let specs = if args.devices.is_empty() { &config.run.training.devices } else { &args.devices };
-    let (device, data_parallel) = if specs.is_empty() {
-        (args.device.open()?, Vec::new())
-    } else {
-        let mut devices = frameworm_core::device::parse_list(specs)?;
-        let first = devices.remove(0);
-        (first, devices)
-    };
+    let (device, data_parallel) = if specs.is_empty() { (args.device.open()?, Vec::new()) } else { frameworm_core::device::parse_list(specs)? };
     let options = TrainOptions { device, data_parallel, progress: console(args.quiet), resume, interrupt: Some(interrupt) };
     let report = frameworm_core::train(&mut registry, &config, options)?;
 

@@ -184,13 +184,16 @@ pub fn parse(spec: &str) -> Result<Device, DeviceError> {
     }
 }
 
-/// The devices of a `--devices` list (`flex,flex`, `cuda:0,cuda:1`), the first one first; an
-/// empty list is an error, so a run always has a device to hold its model.
-pub fn parse_list<S: AsRef<str>>(specs: &[S]) -> Result<Vec<Device>, DeviceError> {
-    if specs.is_empty() {
+/// The devices of a `--devices` list (`flex,flex`, `cuda:0,cuda:1`): the first, which holds the
+/// model, and the others (`TrainOptions { device, data_parallel, .. }`); an empty list is an
+/// error, so a run always has a device to hold its model.
+pub fn parse_list<S: AsRef<str>>(specs: &[S]) -> Result<(Device, Vec<Device>), DeviceError> {
+    let mut devices = specs.iter().map(|spec| parse(spec.as_ref())).collect::<Result<Vec<_>, _>>()?;
+    if devices.is_empty() {
         return Err(DeviceError::Unknown { spec: String::new(), names: BACKENDS.map(|b| b.name).join(", ") });
     }
-    specs.iter().map(|spec| parse(spec.as_ref())).collect()
+    let first = devices.remove(0);
+    Ok((first, devices))
 }
 
 /// Opens `backend`'s device number `index` (`None`: the backend's default device).

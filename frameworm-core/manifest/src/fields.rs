@@ -75,11 +75,22 @@ impl FieldDecl {
     /// Whether a dataset's declared field `provided` can satisfy this model's field: same type,
     /// same rank and equal sizes wherever both are known, and a class count where one is needed.
     pub fn accepts(&self, provided: &FieldDecl) -> bool {
-        let shape_fits = match (&self.shape, &provided.shape) {
-            (Some(want), Some(have)) => want.len() == have.len() && want.iter().zip(have).all(|(w, h)| w.is_none() || h.is_none() || w == h),
+        self.dtype == provided.dtype && self.shape_fits(provided) && (!self.classes || provided.classes)
+    }
+
+    /// Whether this dataset declaration describes `actual`, a field as the dataset really
+    /// provides it: same type, a shape the declaration admits, and a class count exactly when
+    /// the declaration says `classes`.
+    pub fn describes(&self, actual: &FieldDecl) -> bool {
+        self.dtype == actual.dtype && self.shape_fits(actual) && self.classes == actual.classes
+    }
+
+    /// Same rank and equal sizes wherever both shapes know them (`..` and `*` take anything).
+    fn shape_fits(&self, other: &FieldDecl) -> bool {
+        match (&self.shape, &other.shape) {
+            (Some(a), Some(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.is_none() || y.is_none() || x == y),
             _ => true,
-        };
-        self.dtype == provided.dtype && shape_fits && (!self.classes || provided.classes)
+        }
     }
 }
 

@@ -32,12 +32,7 @@ pub fn check_declared_fields(declared: &[(String, String)], schema: &Schema) -> 
         let Some(field) = schema.field(name) else {
             return Err(format!("it declares `{name}` {decl} but provides no field `{name}` (it provides {})", schema.describe()));
         };
-        let actual = declaration_of(field);
-        let shape_fits = match (&decl.shape, &actual.shape) {
-            (Some(want), Some(have)) => want.len() == have.len() && want.iter().zip(have).all(|(w, h)| w.is_none() || w == h),
-            _ => true,
-        };
-        if decl.dtype != actual.dtype || !shape_fits || decl.classes != actual.classes {
+        if !decl.describes(&declaration_of(field)) {
             return Err(format!("it declares `{name}` {decl} but provides {field}"));
         }
     }
