@@ -1,7 +1,9 @@
-//! The bad-input corpus: every folder `tests/bad_inputs/<group>/<case>/` holds one bad input, a
-//! `case.yaml` saying how to feed it, and an `expect.txt` with the fragments the message must
-//! contain (one a line; `{case}` is the case folder, `{tmp}` the case's scratch folder; a line
-//! starting with `!` must NOT appear). One test runs them all and prints a pass/fail list.
+//! The bad-input corpus, one test per case: every folder `tests/bad_inputs/<group>/<case>/`
+//! holds one bad input, a `case.yaml` saying how to feed it and what must happen, and an
+//! `expect.txt` with the fragments the message must contain (one a line; `{case}` is the case
+//! folder, `{tmp}` the case's scratch folder; a line starting with `!` must NOT appear). The
+//! cases are tests of their own (`cargo test --test bad_inputs -- config/yaml-syntax`), through
+//! the `libtest-mimic` harness; `corpus/floor` fails when the corpus shrinks.
 //!
 //! Kinds of case (`kind:` in case.yaml):
 //! - `manifest`: the case's `plugins/*/plugin.yaml` files become a small workspace, checked by
@@ -13,25 +15,29 @@
 //!   built-in plugins plus an observer plugin (`hook:` picks what it does: `panic@N`, `fail@N`,
 //!   `stop@N` at step N; it always reports `on_error`).
 //!
-//! Every `cli`/`child` case also checks: a failure exit status (or `exit:`), no panic text, no
-//! `*.tmp*` file left under its scratch folder, no run folder left by a run refused before
-//! training (unless `run_folder:` says why one is expected), and, with `unchanged:`, that a
-//! folder it was handed is byte for byte as before.
+//! Every case pins `where:`, the fragment that says where the fault is (a file, a line, a key),
+//! which must be among what the message shows. Every `cli`/`child` case also pins its exit
+//! status (`exit:`) and the stream the message goes to (`stream:`; the fragments must be there),
+//! and checks: no panic text, no `*.tmp*` file left under its scratch folder, no run folder left
+//! by a run refused before training (unless `run_folder:` says why one is expected), no file
+//! where `--out` pointed or `absent:` names, and, with `unchanged:`, that a folder it was handed
+//! is byte for byte as before. A case that cannot run as root (`needs_non_root:`) is an ignored
+//! test there, its reason in its name.
 
 mod common;
-
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
 
 use frameworm_core::{Hook, HookEvent, PluginInfo, PluginOrigin, Registrar, RegistryError};
+use libtest_mimic::{Arguments, Trial};
 use serde::Deserialize;
 
-/// The corpus must not shrink below this.
-const MIN_CASES: usize = 40;
+/// The corpus must not shrink below this (its size when each case became a test of its own).
+const MIN_CASES: usize = 108;
 
 /// Text that means a panic reached the user.
 const PANIC_TEXT: [&str; 3] = ["panicked at", "RUST_BACKTRACE", "internal error"];
@@ -43,19 +49,26 @@ struct Spec {
     #[allow(dead_code)]
     about: String,
     kind: CaseKind,
+    /// The fragment naming where the fault is (file, line or key); required unless the case
+    /// pins a success (`exit: 0`: an input that must be accepted).
+    #[serde(rename = "where", default)]
+    location: Option<String>,
     /// `cli`/`child`: the command line (placeholders `{case}`, `{tmp}`).
     #[serde(default)]
     args: Vec<String>,
     /// Preparation in the scratch folder.
     #[serde(default)]
     setup: Vec<Step>,
-    /// The expected exit status; default: any failure (not 0, not a panic's 101, not a signal).
+    /// `cli`/`child`: the exit status (1: an error, 2: a command-line usage error).
     #[serde(default)]
     exit: Option<i32>,
+    /// `cli`/`child`: the stream that carries the message.
+    #[serde(default)]
+    stream: Option<Stream>,
     /// `child`: what the observer plugin does.
     #[serde(default)]
     hook: Option<String>,
-    /// Permissions do not bite root: such a case is skipped (with this reason) as root.
+    /// Permissions do not bite root: such a case is an ignored test (with this reason) as root.
     #[serde(default)]
     needs_non_root: Option<String>,
     /// A folder (scratch-relative) that must be byte for byte the same after the run.
@@ -76,6 +89,9 @@ struct Spec {
     /// Scratch-relative paths that must exist after the run (e.g. the last good checkpoint).
     #[serde(default)]
     exists: Vec<String>,
+    /// Scratch-relative paths that must not exist after the run (an output it refused to write).
+    #[serde(default)]
+    absent: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -85,6 +101,13 @@ enum CaseKind {
     Ui,
     Cli,
     Child,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum Stream {
+    Stdout,
+    Stderr,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,89 +159,123 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn corpus() -> Vec<Case> {
+/// Every case folder, read and checked for the pins each kind needs; an unreadable or
+/// incomplete case is an error naming its file.
+fn corpus() -> Result<Vec<Case>, String> {
     let base = root().join("tests/bad_inputs");
     let mut cases = Vec::new();
-    let mut groups: Vec<PathBuf> = fs::read_dir(&base).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-    groups.sort();
-    for group in groups {
-        let mut dirs: Vec<PathBuf> = fs::read_dir(&group).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-        dirs.sort();
-        for dir in dirs {
+    let folders = |dir: &Path| -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        found.sort();
+        found
+    };
+    for group in folders(&base) {
+        for dir in folders(&group) {
             let relative = dir.strip_prefix(root()).unwrap().display().to_string();
             let name = dir.strip_prefix(&base).unwrap().display().to_string();
-            let spec_text = fs::read_to_string(dir.join("case.yaml")).unwrap_or_else(|e| panic!("{relative}/case.yaml: {e}"));
-            let spec: Spec = serde_yaml::from_str(&spec_text).unwrap_or_else(|e| panic!("{relative}/case.yaml: {e}"));
-            let expect_text = fs::read_to_string(dir.join("expect.txt")).unwrap_or_else(|e| panic!("{relative}/expect.txt: {e}"));
+            let spec_text = fs::read_to_string(dir.join("case.yaml")).map_err(|e| format!("{relative}/case.yaml: {e}"))?;
+            let spec: Spec = serde_yaml::from_str(&spec_text).map_err(|e| format!("{relative}/case.yaml: {e}"))?;
+            let expect_text = fs::read_to_string(dir.join("expect.txt")).map_err(|e| format!("{relative}/expect.txt: {e}"))?;
             let expect: Vec<String> = expect_text
                 .lines()
                 .map(str::trim_end)
                 .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
                 .map(str::to_string)
                 .collect();
-            assert!(!expect.is_empty(), "{relative}/expect.txt names no fragment");
+            if expect.is_empty() {
+                return Err(format!("{relative}/expect.txt names no fragment"));
+            }
+            let runs = matches!(spec.kind, CaseKind::Cli | CaseKind::Child);
+            if runs && (spec.exit.is_none() || spec.stream.is_none()) {
+                return Err(format!("{relative}/case.yaml: a `{:?}` case pins `exit:` and `stream:`", spec.kind));
+            }
+            let succeeds = spec.exit == Some(0);
+            if !succeeds && spec.location.as_deref().is_none_or(|l| l.trim().is_empty()) {
+                return Err(format!("{relative}/case.yaml: a case that fails pins `where:`, the fragment that says where"));
+            }
             cases.push(Case { name, dir, relative, spec, expect });
         }
     }
-    cases
+    Ok(cases)
 }
 
-/// The outcome of one case: Ok((note, the message)) or Err(what failed).
-type Verdict = Result<(String, String), String>;
-
-#[test]
-fn bad_input_corpus() {
-    let started = Instant::now();
-    let cases = corpus();
+fn main() -> ExitCode {
+    if let Ok(args) = std::env::var("BAD_INPUTS_CHILD_ARGS") {
+        return child_process(&args);
+    }
+    let arguments = Arguments::from_args();
+    let cases = match corpus() {
+        Ok(cases) => cases,
+        Err(error) => {
+            eprintln!("the bad-input corpus cannot be read: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     // One folder per process: test runs of other checkouts may share the target folder.
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("bad_inputs-{}", std::process::id()));
     let _ = fs::remove_dir_all(&scratch);
     fs::create_dir_all(&scratch).unwrap();
-    let fixtures = Fixtures::new(&scratch.join("fixtures"));
+    let fixtures = Arc::new(Fixtures::new(&scratch.join("fixtures")));
+    let count = cases.len();
     let mut per_group: BTreeMap<String, usize> = BTreeMap::new();
-    let mut failures = Vec::new();
     for case in &cases {
-        let group = case.name.split('/').next().unwrap().to_string();
-        *per_group.entry(group).or_default() += 1;
-        let case_started = Instant::now();
-        let tmp = scratch.join(case.name.replace('/', "--"));
-        fs::create_dir_all(&tmp).unwrap();
-        let verdict = run_case(case, &tmp, &fixtures);
-        let seconds = case_started.elapsed().as_secs_f64();
-        match &verdict {
-            Ok((note, message)) => {
-                println!("ok    {:<46} {seconds:5.2} s{}", case.name, if note.is_empty() { String::new() } else { format!("  ({note})") });
-                // BAD_INPUTS_SHOW=1: what each case printed, for reviewing the messages.
-                if std::env::var_os("BAD_INPUTS_SHOW").is_some() {
-                    println!("      {}", message.trim_end().replace('\n', "\n      "));
-                }
-            }
-            Err(why) => {
-                println!("FAIL  {:<46} {seconds:5.2} s\n      {}", case.name, why.replace('\n', "\n      "));
-                failures.push(case.name.clone());
-            }
-        }
-        if verdict.is_ok() {
-            restore_permissions(&tmp);
-            let _ = fs::remove_dir_all(&tmp);
-        }
+        *per_group.entry(case.name.split('/').next().unwrap().to_string()).or_default() += 1;
     }
     let groups: Vec<String> = per_group.iter().map(|(g, n)| format!("{g} {n}")).collect();
-    println!("{} cases ({}) in {:.1} s", cases.len(), groups.join(", "), started.elapsed().as_secs_f64());
-    assert!(cases.len() >= MIN_CASES, "the corpus has {} cases; it must keep at least {MIN_CASES}", cases.len());
-    assert!(failures.is_empty(), "{} case(s) failed (their scratch folders are kept under {}): {}", failures.len(), scratch.display(), failures.join(", "));
-    restore_permissions(&scratch);
-    let _ = fs::remove_dir_all(&scratch);
+    let mut trials = vec![Trial::test("corpus/floor", move || {
+        println!("{count} cases ({})", groups.join(", "));
+        if count < MIN_CASES {
+            return Err(format!("the corpus has {count} cases; it must keep at least {MIN_CASES}").into());
+        }
+        Ok(())
+    })];
+    let as_root = is_root();
+    for case in cases {
+        let skip = case.spec.needs_non_root.clone().filter(|_| as_root);
+        let name = match &skip {
+            Some(reason) => format!("{} (ignored as root: {reason})", case.name),
+            None => case.name.clone(),
+        };
+        let (scratch, fixtures) = (scratch.clone(), Arc::clone(&fixtures));
+        let trial = Trial::test(name, move || {
+            let tmp = scratch.join(case.name.replace('/', "--"));
+            fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+            let message = run_case(&case, &tmp, &fixtures).map_err(|why| format!("{why}\n(scratch folder kept: {})", tmp.display()))?;
+            // BAD_INPUTS_SHOW=1 (with --nocapture): what each case printed, for reviewing the messages.
+            if std::env::var_os("BAD_INPUTS_SHOW").is_some() {
+                println!("{}:\n  {}", case.name, message.trim_end().replace('\n', "\n  "));
+            }
+            restore_permissions(&tmp);
+            let _ = fs::remove_dir_all(&tmp);
+            Ok(())
+        });
+        trials.push(trial.with_ignored_flag(skip.is_some()));
+    }
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    if !conclusion.has_failed() {
+        restore_permissions(&scratch);
+        let _ = fs::remove_dir_all(&scratch);
+    }
+    conclusion.exit_code()
 }
 
-fn run_case(case: &Case, tmp: &Path, fixtures: &Fixtures) -> Verdict {
+/// Runs one case; `Ok` carries the message it produced, `Err` says which pin failed.
+fn run_case(case: &Case, tmp: &Path, fixtures: &Fixtures) -> Result<String, String> {
     let fill = |text: &str| text.replace("{case}", &case.relative).replace("{tmp}", &tmp.display().to_string());
     let expect: Vec<String> = case.expect.iter().map(|e| fill(e)).collect();
+    let location = case.spec.location.as_deref().map(fill);
+    let check = |text: &str| -> Result<(), String> {
+        check_text(text, &expect)?;
+        match &location {
+            Some(location) if !text.contains(location.as_str()) => Err(format!("the message does not say where (`where: {location}`):\n{text}")),
+            _ => Ok(()),
+        }
+    };
     match case.spec.kind {
         CaseKind::Manifest => {
             let message = manifest_case(case, tmp)?;
-            check_text(&message, &expect)?;
-            Ok((String::new(), message))
+            check(&message)?;
+            Ok(message)
         }
         CaseKind::Ui => {
             let ui = case.spec.ui.as_deref().ok_or("a `ui` case needs `ui:`")?;
@@ -228,48 +285,59 @@ fn run_case(case: &Case, tmp: &Path, fixtures: &Fixtures) -> Verdict {
                 return Err(format!("{ui} does not exist"));
             }
             let text = fs::read_to_string(&stderr).map_err(|e| format!("{}: {e}", stderr.display()))?;
-            check_text(&text, &expect)?;
-            Ok(("compiled by tests/compile_fail.rs".into(), text))
+            check(&text)?;
+            Ok(text)
         }
         CaseKind::Cli | CaseKind::Child => {
-            if let Some(reason) = &case.spec.needs_non_root
-                && is_root()
-            {
-                return Ok((format!("SKIPPED as root: {reason}"), String::new()));
-            }
             for step in &case.spec.setup {
                 setup(step, case, tmp, fixtures).map_err(|e| format!("setup: {e}"))?;
             }
             let before = case.spec.unchanged.as_ref().map(|dir| snapshot(&tmp.join(dir)));
             let args: Vec<String> = with_defaults(case.spec.args.iter().map(|a| fill(a)).collect(), tmp);
+            let out = args.iter().position(|a| a == "--out").and_then(|i| args.get(i + 1)).map(|out| root().join(out));
+            let out_existed = out.as_ref().is_some_and(|out| out.exists());
             let output = if case.spec.kind == CaseKind::Cli {
                 run_binary(&args, case.spec.max_file_kib)
             } else {
                 run_child(&args, case.spec.hook.as_deref().unwrap_or(""))
             };
-            let text = common::text(&output);
-            let shown = || format!("exit {:?}; output:\n{text}", output.status.code());
+            let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            let shown = || format!("exit {:?}\n--- stdout:\n{stdout}--- stderr:\n{stderr}", output.status.code());
             let code = output.status.code();
-            match (case.spec.exit, code) {
-                (Some(wanted), Some(code)) if wanted == code => {}
-                (None, Some(code)) if code != 0 && code != 101 => {}
-                _ => return Err(format!("unexpected exit status; {}", shown())),
+            // `corpus()` made sure both are pinned.
+            let (wanted_exit, stream) = (case.spec.exit.unwrap(), case.spec.stream.unwrap());
+            if code != Some(wanted_exit) {
+                return Err(format!("exit status {code:?}, wanted {wanted_exit}; {}", shown()));
             }
             for panic in PANIC_TEXT {
-                if text.contains(panic) {
+                if stdout.contains(panic) || stderr.contains(panic) {
                     return Err(format!("panic text `{panic}`; {}", shown()));
                 }
             }
-            check_text(&text, &expect).map_err(|e| format!("{e}; {}", shown()))?;
+            let message = match stream {
+                Stream::Stdout => &stdout,
+                Stream::Stderr => &stderr,
+            };
+            check(message).map_err(|e| format!("on {stream:?}: {e}; {}", shown()))?;
             if let Some(left) = temporaries(tmp).first() {
                 return Err(format!("a temporary file was left behind: {}", left.display()));
             }
-            let refused_train = args.first().is_some_and(|a| a == "train") && code != Some(0) && !args.iter().any(|a| a == "--resume");
+            let failed = code != Some(0);
+            let refused_train = args.first().is_some_and(|a| a == "train") && failed && !args.iter().any(|a| a == "--resume");
             if refused_train && case.spec.run_folder.is_none() {
                 let runs = tmp.join("runs");
                 let left: Vec<_> = fs::read_dir(&runs).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
                 if !left.is_empty() {
                     return Err(format!("a refused run left a run folder: {left:?}"));
+                }
+            }
+            // A failed command leaves nothing where its output was to go.
+            if let Some(out) = out.filter(|out| failed && !out_existed && out.exists()) {
+                return Err(format!("the failed command left its output behind: {}", out.display()));
+            }
+            for path in &case.spec.absent {
+                if let Some(found) = expand(tmp, path).first() {
+                    return Err(format!("{} should not exist after the run", found.display()));
                 }
             }
             if let (Some(dir), Some(before)) = (&case.spec.unchanged, before)
@@ -282,7 +350,7 @@ fn run_case(case: &Case, tmp: &Path, fixtures: &Fixtures) -> Verdict {
                     return Err(format!("{path} should exist after the run"));
                 }
             }
-            Ok((String::new(), text))
+            Ok(message.to_string())
         }
     }
 }
@@ -339,7 +407,6 @@ fn run_binary(args: &[String], max_file_kib: Option<u64>) -> Output {
 /// Runs `args` through [`child_process`] in a fresh copy of this test binary.
 fn run_child(args: &[String], hook: &str) -> Output {
     Command::new(std::env::current_exe().unwrap())
-        .args(["child_process", "--exact", "--nocapture", "--test-threads=1"])
         .env("BAD_INPUTS_CHILD_ARGS", serde_json::to_string(args).unwrap())
         .env("BAD_INPUTS_HOOK", hook)
         .env_remove("RUST_BACKTRACE")
@@ -348,14 +415,11 @@ fn run_child(args: &[String], hook: &str) -> Output {
         .expect("the test binary runs")
 }
 
-/// The child side of `child` cases: the frameworm command line with the built-in plugins plus
-/// the observer plugin. Does nothing when run as an ordinary test.
-#[test]
-fn child_process() {
-    let Ok(args) = std::env::var("BAD_INPUTS_CHILD_ARGS") else { return };
-    let args: Vec<String> = serde_json::from_str(&args).unwrap();
-    let code = frameworm_cli::run_with_args(std::iter::once("frameworm".to_string()).chain(args), with_observer);
-    std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
+/// The child side of `child` cases (`main` with `BAD_INPUTS_CHILD_ARGS` set): the frameworm
+/// command line with the built-in plugins plus the observer plugin, with the binary's exit codes.
+fn child_process(args: &str) -> ExitCode {
+    let args: Vec<String> = serde_json::from_str(args).expect("BAD_INPUTS_CHILD_ARGS is a JSON list");
+    frameworm_cli::run_with_args(std::iter::once("frameworm".to_string()).chain(args), with_observer)
 }
 
 static OBSERVER: PluginInfo = PluginInfo {
@@ -405,7 +469,7 @@ fn manifest_case(case: &Case, tmp: &Path) -> Result<String, String> {
     let workspace = tmp.join("workspace");
     fs::create_dir_all(workspace.join("plugins")).map_err(|e| format!("mkdir: {e}"))?;
     if case.dir.join("plugins").is_dir() {
-        copy_tree(&case.dir.join("plugins"), &workspace.join("plugins")).map_err(|e| format!("copy: {e}"))?;
+        common::copy_tree(&case.dir.join("plugins"), &workspace.join("plugins")).map_err(|e| format!("copy: {e}"))?;
     }
     if let Some(generate) = &case.spec.generate {
         let path = workspace.join(&generate.file);
@@ -451,7 +515,8 @@ fn manifest_case(case: &Case, tmp: &Path) -> Result<String, String> {
 /// Trained runs the checkpoint cases start from, made once per test run.
 struct Fixtures {
     dir: PathBuf,
-    made: std::cell::RefCell<BTreeMap<String, PathBuf>>,
+    /// Held while a fixture trains: cases running in parallel wait for it rather than train it twice.
+    made: Mutex<BTreeMap<String, PathBuf>>,
 }
 
 impl Fixtures {
@@ -461,7 +526,8 @@ impl Fixtures {
 
     /// The run folder of fixture `name`, trained on first use.
     fn get(&self, name: &str) -> Result<PathBuf, String> {
-        if let Some(path) = self.made.borrow().get(name) {
+        let mut made = self.made.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(path) = made.get(name) {
             return Ok(path.clone());
         }
         let (config, extra): (&str, &[&str]) = match name {
@@ -476,7 +542,7 @@ impl Fixtures {
             return Err(format!("training fixture `{name}` failed:\n{}", common::text(&output)));
         }
         let run = fs::read_dir(&output_dir).unwrap().flatten().map(|e| e.path()).next().ok_or("no run folder")?;
-        self.made.borrow_mut().insert(name.to_string(), run.clone());
+        made.insert(name.to_string(), run.clone());
         Ok(run)
     }
 }
@@ -489,11 +555,11 @@ fn setup(step: &Step, case: &Case, tmp: &Path, fixtures: &Fixtures) -> Result<()
     if let Some(name) = &step.fixture {
         let run = fixtures.get(name)?;
         let target = to("run");
-        copy_tree(&run, &target).map_err(err("copy to", &target))?;
+        common::copy_tree(&run, &target).map_err(err("copy to", &target))?;
     } else if let Some(source) = &step.copy {
         let from = case.dir.join(source);
         let target = to(source);
-        copy_tree(&from, &target).map_err(err("copy to", &target))?;
+        common::copy_tree(&from, &target).map_err(err("copy to", &target))?;
     } else if let Some(dir) = &step.mkdir {
         fs::create_dir_all(tmp.join(dir)).map_err(err("mkdir", &tmp.join(dir)))?;
     } else if let Some(file) = &step.write {
@@ -552,26 +618,6 @@ fn retype(path: &Path, dtype: &str) -> Result<(), String> {
     }
     let bytes = writer.into_bytes().map_err(|e| format!("{e:?}"))?;
     fs::write(path, &bytes[..]).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Copies a file or a folder tree, keeping symbolic links as links.
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    let meta = fs::symlink_metadata(from)?;
-    if let Some(parent) = to.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    if meta.file_type().is_symlink() {
-        std::os::unix::fs::symlink(fs::read_link(from)?, to)
-    } else if meta.is_dir() {
-        fs::create_dir_all(to)?;
-        for entry in fs::read_dir(from)? {
-            let entry = entry?;
-            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
-        }
-        Ok(())
-    } else {
-        fs::copy(from, to).map(|_| ())
-    }
 }
 
 /// Every file under `dir` with its bytes (links as their targets), for before/after checks.

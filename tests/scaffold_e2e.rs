@@ -1,6 +1,9 @@
 //! End to end: in a temporary copy of the workspace, `cargo xtask new-plugin` scaffolds a
 //! plugin of every kind, `cargo build` picks them up with no manual edit, their own tests pass
-//! (so no template falls behind the API), and `frameworm plugins list --json` shows them. It builds in its own persistent cargo `build-dir` (`<target>/e2e-build`): cargo
+//! (so no template falls behind the API), and `frameworm plugins list --json` shows them. Then
+//! the plugin cases of the bad-input corpus that a real build must refuse (a duplicate name, bad
+//! YAML) are added to the copy as plugin crates, and `cargo build` must fail with their
+//! `expect.txt` fragments. It builds in its own persistent cargo `build-dir` (`<target>/e2e-build`): cargo
 //! hashes workspace crates by their path relative to the workspace, so sharing the outer build
 //! dir would let the copy overwrite the real workspace's artifacts. The first run is a cold build.
 
@@ -11,6 +14,24 @@ use std::process::{Command, Output};
 fn outer_target_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     exe.ancestors().nth(3).unwrap().to_path_buf()
+}
+
+/// Copies the workspace's files git knows of (tracked or not ignored): no build outputs, no
+/// local virtual environments.
+fn copy_checkout(from: &Path, to: &Path) {
+    let listed = Command::new("git").args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"]).current_dir(from).output().unwrap();
+    assert!(listed.status.success(), "git ls-files: {}", text(&listed));
+    for file in listed.stdout.split(|&b| b == 0).filter(|f| !f.is_empty()) {
+        let relative = Path::new(std::str::from_utf8(file).unwrap());
+        // Listed but deleted in the working tree: not part of the copy.
+        let Ok(meta) = std::fs::symlink_metadata(from.join(relative)) else { continue };
+        if meta.is_dir() {
+            continue; // a nested repository
+        }
+        let dest = to.join(relative);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(from.join(relative), &dest).unwrap();
+    }
 }
 
 fn copy_workspace(from: &Path, to: &Path) {
@@ -47,7 +68,7 @@ fn text(output: &Output) -> String {
 fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
     let temp = tempfile::tempdir().unwrap();
     let workspace = temp.path();
-    copy_workspace(Path::new(env!("CARGO_MANIFEST_DIR")), workspace);
+    copy_checkout(Path::new(env!("CARGO_MANIFEST_DIR")), workspace);
 
     let created = cargo(workspace, &["xtask", "new-plugin", "foo-metric", "--kind", "metric"]);
     assert!(created.status.success(), "{}", text(&created));
@@ -124,6 +145,51 @@ fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
             .unwrap_or_else(|| panic!("{model}: no best val_loss in {}", text(&trained)));
         // Standardised targets: predicting their mean scores 1; a fit near the noise floor is far below.
         assert!(loss.parse::<f64>().unwrap() < 0.1, "{model}: best val_loss {loss}");
+    }
+
+    corpus_plugins_fail_the_build(workspace);
+}
+
+/// The corpus cases (`tests/bad_inputs/plugin/<case>`) a real `cargo build` must refuse.
+const BUILD_REFUSES: [&str; 3] = ["duplicate-plugin-name", "tab-indentation", "unknown-key"];
+
+/// Adds each of [`BUILD_REFUSES`]'s plugin folders to `workspace` as plugin crates, checks that
+/// `cargo build` fails with the case's fragments, and takes them out again.
+fn corpus_plugins_fail_the_build(workspace: &Path) {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_inputs/plugin");
+    for case in BUILD_REFUSES {
+        let plugins = corpus.join(case).join("plugins");
+        let mut added = Vec::new();
+        for entry in std::fs::read_dir(&plugins).unwrap().flatten() {
+            let folder = entry.file_name().to_string_lossy().into_owned();
+            let dir = workspace.join("plugins").join(&folder);
+            assert!(!dir.exists(), "{case}: plugins/{folder} exists in the workspace");
+            std::fs::create_dir_all(dir.join("src")).unwrap();
+            std::fs::copy(entry.path().join("plugin.yaml"), dir.join("plugin.yaml")).unwrap();
+            let manifest = format!(
+                "[package]\nname = \"frameworm-plugin-case-{folder}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\nframeworm-core.workspace = true\n"
+            );
+            std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+            std::fs::write(dir.join("src/lib.rs"), "//! A bad-input corpus plugin.\n").unwrap();
+            added.push(dir);
+        }
+        let synced = cargo(workspace, &["xtask", "sync-plugins"]);
+        assert!(synced.status.success(), "{case}: sync-plugins: {}", text(&synced));
+        let built = cargo(workspace, &["build", "--release", "--bin", "frameworm"]);
+        let message = text(&built);
+        assert!(!built.status.success(), "{case}: the build accepted it:\n{message}");
+        let expect = std::fs::read_to_string(corpus.join(case).join("expect.txt")).unwrap();
+        for fragment in expect.lines().map(str::trim_end).filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+            match fragment.strip_prefix('!') {
+                Some(absent) => assert!(!message.contains(absent), "{case}: the build's message contains `{absent}`:\n{message}"),
+                None => assert!(message.contains(fragment), "{case}: the build's message lacks `{fragment}`:\n{message}"),
+            }
+        }
+        for dir in added {
+            std::fs::remove_dir_all(dir).unwrap();
+        }
+        let synced = cargo(workspace, &["xtask", "sync-plugins"]);
+        assert!(synced.status.success(), "{case}: sync-plugins after removing: {}", text(&synced));
     }
 }
 

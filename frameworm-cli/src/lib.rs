@@ -28,6 +28,20 @@ pub fn run(register: RegisterFn) -> ExitCode {
     run_with_args(std::env::args_os(), register)
 }
 
+/// `error` and its causes, `: `-separated, leaving out a cause whose text the message already
+/// shows (most of Frameworm's errors print their cause themselves, with a hint after it).
+fn report(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
+}
+
 /// [`run`] with the arguments given (the first is the program name): for tools and tests that
 /// drive the command line with a registration function of their own.
 pub fn run_with_args<I, T>(args: I, register: RegisterFn) -> ExitCode
@@ -40,7 +54,7 @@ where
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::dispatch(cli, register))) {
         Ok(Ok(code)) => code,
         Ok(Err(error)) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", report(&error));
             ExitCode::FAILURE
         }
         Err(payload) => {
@@ -69,5 +83,37 @@ const INTERNAL_ERROR: u8 = 101;
 fn quiet_panics() {
     if std::env::var_os("RUST_BACKTRACE").is_none() {
         std::panic::set_hook(Box::new(|_| {}));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::report;
+
+    /// An error that prints its cause itself and also exposes it as its source.
+    #[derive(Debug)]
+    struct ShowsItsCause {
+        source: std::io::Error,
+    }
+
+    impl std::fmt::Display for ShowsItsCause {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "model.bpk: cannot write: {}; free some space", self.source)
+        }
+    }
+
+    impl std::error::Error for ShowsItsCause {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.source)
+        }
+    }
+
+    #[test]
+    fn a_cause_is_printed_once() {
+        let cause = || std::io::Error::other("No space left on device");
+        let shown = anyhow::Error::new(ShowsItsCause { source: cause() });
+        assert_eq!(report(&shown), "model.bpk: cannot write: No space left on device; free some space");
+        let hidden = anyhow::Error::new(cause()).context("cannot save model.bpk");
+        assert_eq!(report(&hidden), "cannot save model.bpk: No space left on device");
     }
 }

@@ -94,6 +94,14 @@ pub enum DeviceError {
         /// Every backend name.
         names: String,
     },
+    /// An empty entry in a list of devices (`flex,,flex`).
+    #[error("device list `{list}`: entry {position} is empty; name a device in each entry (e.g. `flex,flex`)")]
+    EmptyEntry {
+        /// The list as given, comma-joined.
+        list: String,
+        /// The empty entry's position, from 1.
+        position: usize,
+    },
     /// A known backend this build was compiled without.
     #[error(
         "device `{spec}` needs the `{feature}` backend, which this build does not carry (compiled: {compiled}); \
@@ -188,6 +196,12 @@ pub fn parse(spec: &str) -> Result<Device, DeviceError> {
 /// model, and the others (`TrainOptions { device, data_parallel, .. }`); an empty list is an
 /// error, so a run always has a device to hold its model.
 pub fn parse_list<S: AsRef<str>>(specs: &[S]) -> Result<(Device, Vec<Device>), DeviceError> {
+    if specs.len() > 1
+        && let Some(empty) = specs.iter().position(|spec| spec.as_ref().trim().is_empty())
+    {
+        let list = specs.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(",");
+        return Err(DeviceError::EmptyEntry { list, position: empty + 1 });
+    }
     let mut devices = specs.iter().map(|spec| parse(spec.as_ref())).collect::<Result<Vec<_>, _>>()?;
     if devices.is_empty() {
         return Err(DeviceError::Unknown { spec: String::new(), names: BACKENDS.map(|b| b.name).join(", ") });

@@ -2,10 +2,16 @@
 //! target: readers see the old file or the new one, never half of one) and [`write_synced`]
 //! (for a file inside a folder that is itself renamed into place once complete), plus
 //! [`sync_dir`], which makes a rename durable. Errors name the file, the action and a fix.
+//! Every write, fsync and rename passes a fault point first ([`faults`]: inert outside the
+//! fault tests).
+
+pub mod faults;
 
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use faults::{Site, Step, inject};
 
 /// A file operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -36,13 +42,18 @@ pub fn io<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Erro
 /// Writes `bytes` to `path` atomically (temporary file, flush, rename). On failure the
 /// temporary file is removed and the previous file, if any, is untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write_atomic_at(Site::File, path, bytes)
+}
+
+/// [`write_atomic`] for the writes of `site` (its fault points).
+pub(crate) fn write_atomic_at(site: Site, path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
     let mut file = File::create(&temporary).map_err(io(path, "cannot create"))?;
-    let written = file
-        .write_all(bytes)
+    let written = inject(site, Step::Write)
+        .and_then(|()| file.write_all(bytes))
         .map_err(io(path, "cannot write"))
-        .and_then(|()| file.sync_all().map_err(io(path, "cannot flush to disk")))
-        .and_then(|()| fs::rename(&temporary, path).map_err(io(path, "cannot rename into place")));
+        .and_then(|()| inject(site, Step::Fsync).and_then(|()| file.sync_all()).map_err(io(path, "cannot flush to disk")))
+        .and_then(|()| rename_at(site, &temporary, path).map_err(io(path, "cannot rename into place")));
     if written.is_err() {
         let _ = fs::remove_file(&temporary);
     }
@@ -52,9 +63,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
 /// Writes `bytes` to `path` and flushes them to disk (for files inside a folder that is still
 /// being written, e.g. a trainer's own state inside a checkpoint).
 pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    write_synced_at(Site::File, path, bytes)
+}
+
+/// [`write_synced`] for the writes of `site` (its fault points).
+pub(crate) fn write_synced_at(site: Site, path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let mut file = File::create(path).map_err(io(path, "cannot create"))?;
-    file.write_all(bytes).map_err(io(path, "cannot write"))?;
-    file.sync_all().map_err(io(path, "cannot flush to disk"))
+    inject(site, Step::Write).and_then(|()| file.write_all(bytes)).map_err(io(path, "cannot write"))?;
+    sync_file_at(site, &file).map_err(io(path, "cannot flush to disk"))
+}
+
+/// `file.sync_all()` behind `site`'s fsync fault point.
+pub(crate) fn sync_file_at(site: Site, file: &File) -> std::io::Result<()> {
+    inject(site, Step::Fsync).and_then(|()| file.sync_all())
+}
+
+/// `fs::rename(from, to)` behind `site`'s rename fault point.
+pub(crate) fn rename_at(site: Site, from: &Path, to: &Path) -> std::io::Result<()> {
+    inject(site, Step::Rename).and_then(|()| fs::rename(from, to))
 }
 
 /// Flushes folder `dir`'s entries, so renames inside it survive a power cut. Some file systems

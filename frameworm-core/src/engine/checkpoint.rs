@@ -21,7 +21,8 @@ use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{Best, DynModel, Metrics, Schema, Trainer};
-use crate::fsio::{FileError, io_hint, sync_dir, write_synced};
+use crate::fsio::faults::{Site, Step, inject};
+use crate::fsio::{FileError, io_hint, rename_at, sync_dir, sync_file_at, write_synced_at};
 
 const STATE_FILE: &str = "state.json";
 /// The model parameters (burnpack).
@@ -214,7 +215,7 @@ pub fn write(checkpoints: &Path, name: &str, snapshot: &Snapshot<'_>) -> Result<
         }
         target = checkpoints.join(format!("{name}-{suffix}"));
     }
-    if let Err(error) = fs::rename(&temporary, &target) {
+    if let Err(error) = rename_at(Site::Checkpoint, &temporary, &target) {
         let _ = fs::remove_dir_all(&temporary);
         return Err(io(&target, "cannot rename into place")(error));
     }
@@ -226,12 +227,13 @@ pub fn write(checkpoints: &Path, name: &str, snapshot: &Snapshot<'_>) -> Result<
 fn fill(temporary: &Path, snapshot: &Snapshot<'_>) -> Result<(), CheckpointError> {
     let Snapshot { model, optimizer, scheduler, trainer, state, config_yaml } = *snapshot;
     let model_path = temporary.join(MODEL_FILE);
+    inject(Site::Checkpoint, Step::Write).map_err(io(&model_path, "cannot save model"))?;
     model.save(&model_path).map_err(|error| CheckpointError::Io {
         path: model_path.clone(),
         action: "cannot save model",
         source: std::io::Error::other(error.to_string()),
     })?;
-    File::open(&model_path).and_then(|f| f.sync_all()).map_err(io(&model_path, "cannot flush to disk"))?;
+    File::open(&model_path).and_then(|f| sync_file_at(Site::Checkpoint, &f)).map_err(io(&model_path, "cannot flush to disk"))?;
     let record_error = |path: PathBuf| move |error: burn::store::RecordError| CheckpointError::Io {
         path,
         action: "cannot serialise",
@@ -239,10 +241,10 @@ fn fill(temporary: &Path, snapshot: &Snapshot<'_>) -> Result<(), CheckpointError
     };
     let optimizer_path = temporary.join(OPTIMIZER_FILE);
     let bytes = optimizer.into_bytes().map_err(record_error(optimizer_path.clone()))?;
-    write_synced(&optimizer_path, &bytes)?;
+    write_synced_at(Site::Checkpoint, &optimizer_path, &bytes)?;
     let scheduler_path = temporary.join(SCHEDULER_FILE);
     let bytes = scheduler.to_record().into_bytes().map_err(record_error(scheduler_path.clone()))?;
-    write_synced(&scheduler_path, &bytes)?;
+    write_synced_at(Site::Checkpoint, &scheduler_path, &bytes)?;
     if let Some(trainer) = trainer {
         trainer.save_state(&temporary).map_err(|error| CheckpointError::Io {
             path: temporary.to_path_buf(),
@@ -250,10 +252,10 @@ fn fill(temporary: &Path, snapshot: &Snapshot<'_>) -> Result<(), CheckpointError
             source: std::io::Error::other(error.to_string()),
         })?;
     }
-    write_synced(&temporary.join(CONFIG_FILE), config_yaml.as_bytes())?;
+    write_synced_at(Site::Checkpoint, &temporary.join(CONFIG_FILE), config_yaml.as_bytes())?;
     let state_path = temporary.join(STATE_FILE);
     let json = serde_json::to_vec_pretty(state).expect("checkpoint state serialises");
-    write_synced(&state_path, &json)?;
+    write_synced_at(Site::Checkpoint, &state_path, &json)?;
     sync_dir(temporary);
     Ok(())
 }
@@ -265,9 +267,9 @@ pub fn set_link(checkpoints: &Path, link: &str, name: &str) -> Result<(), Checkp
     #[cfg(unix)]
     std::os::unix::fs::symlink(name, &temporary).map_err(io(&temporary, "cannot create link"))?;
     #[cfg(not(unix))]
-    write_synced(&temporary, name.as_bytes())?;
+    write_synced_at(Site::Checkpoint, &temporary, name.as_bytes())?;
     let path = checkpoints.join(link);
-    if let Err(error) = fs::rename(&temporary, &path) {
+    if let Err(error) = rename_at(Site::Checkpoint, &temporary, &path) {
         let _ = fs::remove_file(&temporary);
         return Err(io(&path, "cannot replace link")(error));
     }

@@ -72,11 +72,12 @@ pub fn load(registry: &Registry, path: &Path, device: &Device) -> Result<Trained
 
 /// Draws `count` images from `trained` with `seed` on `device`.
 pub fn sample(trained: &Trained, count: usize, seed: u64, device: &Device) -> Result<Tensor<4>, TrainError> {
+    let refused = || TrainError::Usage(format!("{}: {}", trained.dir.display(), cannot_sample(&trained.config.run.model.name)));
     if !trained.model.can_sample() {
-        return Err(TrainError::Usage(cannot_sample(&trained.config.run.model.name)));
+        return Err(refused());
     }
     device.seed(seed);
-    trained.model.sample(count, device).ok_or_else(|| TrainError::Usage(cannot_sample(&trained.config.run.model.name)))
+    trained.model.sample(count, device).ok_or_else(refused)
 }
 
 /// The text `trained` writes after `prompt`: `tokens` new tokens drawn at `temperature` with

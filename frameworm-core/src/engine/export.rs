@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use super::error::TrainError;
 use super::evaluate::Trained;
 use crate::contract::{FireHooks, HookContext, HookEvent};
-use crate::fsio::write_atomic;
+use crate::fsio::faults::Site;
+use crate::fsio::write_atomic_at;
 use crate::registry::Registry;
 
 /// Formats `export` writes.
@@ -33,7 +34,7 @@ impl ExportFormat {
                  Export `--format safetensors` and load the tensors in PyTorch (safetensors.torch.load_file) to export ONNX from there"
                     .into(),
             )),
-            other => Err(TrainError::Usage(format!("unknown export format `{other}`; use safetensors or burnpack"))),
+            other => Err(TrainError::Usage(format!("--format {other}: unknown export format; use safetensors or burnpack"))),
         }
     }
 
@@ -81,6 +82,13 @@ fn metadata(registry: &Registry, trained: &Trained) -> Result<Vec<(String, Strin
 /// `on_model_export` on the registry's subscribers; returns the path written. Nothing is
 /// written when a subscriber refuses, and the file appears whole or not at all.
 pub fn export(registry: &mut Registry, trained: &Trained, format: ExportFormat, out: &Path) -> Result<PathBuf, TrainError> {
+    if out.is_dir() {
+        return Err(TrainError::Usage(format!(
+            "--out {}: is a folder; name the file to write (e.g. {})",
+            out.display(),
+            out.join(format!("model.{}", format.extension())).display()
+        )));
+    }
     let mut ctx = HookContext::default();
     ctx.step = trained.state.step;
     ctx.epoch = trained.state.epoch;
@@ -91,11 +99,11 @@ pub fn export(registry: &mut Registry, trained: &Trained, format: ExportFormat, 
     match format {
         ExportFormat::Safetensors => {
             let bytes = trained.model.to_safetensors(&metadata(registry, trained)?)?;
-            write_atomic(out, &bytes).map_err(|e| TrainError::Usage(e.to_string()))?;
+            write_atomic_at(Site::Export, out, &bytes).map_err(|e| TrainError::Usage(e.to_string()))?;
         }
         ExportFormat::Burnpack => {
             let bytes = std::fs::read(trained.dir.join("model.bpk")).map_err(|e| TrainError::Usage(format!("{}: {e}", trained.dir.join("model.bpk").display())))?;
-            write_atomic(out, &bytes).map_err(|e| TrainError::Usage(e.to_string()))?;
+            write_atomic_at(Site::Export, out, &bytes).map_err(|e| TrainError::Usage(e.to_string()))?;
         }
     }
     Ok(out.to_path_buf())

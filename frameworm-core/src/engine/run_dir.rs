@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::contract::Metrics;
-use crate::fsio::{FileError, io, write_atomic};
+use crate::fsio::faults::{Site, Step, inject};
+use crate::fsio::{FileError, io, sync_file_at, write_atomic_at};
 
 /// A run folder could not be written.
 pub type RunDirError = FileError;
@@ -105,7 +106,7 @@ fn holder(path: &Path) -> String {
 }
 
 /// Removes what killed processes left half-written in run folder `dir`: temporary files of
-/// [`write_atomic`] and temporary checkpoint folders and links. Call it only while holding the
+/// [`write_atomic`](crate::fsio::write_atomic) and temporary checkpoint folders and links. Call it only while holding the
 /// folder's [`RunLock`]: then no other process can be writing them.
 pub fn remove_leftovers(dir: &Path) {
     let is_temporary = |name: &str, prefix: bool| {
@@ -219,10 +220,15 @@ impl MetricsLog {
     }
 
     /// One epoch row; metrics without a column are ignored, columns without a value left empty.
+    /// Both logs are flushed to disk with it: an epoch's rows survive a power cut.
     pub fn epoch(&mut self, epoch: usize, step: u64, metrics: &Metrics) -> Result<(), RunDirError> {
         let values: Vec<String> = self.columns.iter().map(|c| metrics.get(c).map(|v| format!("{v}")).unwrap_or_default()).collect();
-        writeln!(self.csv, "{epoch},{step},{}", values.join(",")).map_err(io(&self.csv_path, "cannot write"))?;
-        self.flush()
+        inject(Site::Metrics, Step::Write)
+            .and_then(|()| writeln!(self.csv, "{epoch},{step},{}", values.join(",")))
+            .map_err(io(&self.csv_path, "cannot write"))?;
+        self.flush()?;
+        sync_file_at(Site::Metrics, self.csv.get_ref()).map_err(io(&self.csv_path, "cannot flush to disk"))?;
+        sync_file_at(Site::Metrics, self.jsonl.get_ref()).map_err(io(&self.jsonl_path, "cannot flush to disk"))
     }
 
     /// One step row. The row goes to the buffer in one piece, so the file only ever holds whole
@@ -276,7 +282,7 @@ fn keep_rows(path: &Path, keep: impl Fn(&str) -> bool) -> Result<Option<String>,
             out.push('\n');
         }
     }
-    write_atomic(path, out.as_bytes())?;
+    write_atomic_at(Site::Metrics, path, out.as_bytes())?;
     Ok(is_csv.then_some(header))
 }
 
