@@ -1,6 +1,7 @@
 //! `frameworm train` end to end through the real binary on the embedded digits: the shipped
 //! configs learn, resume replays an uninterrupted run exactly, Ctrl-C leaves a resumable
-//! checkpoint, and bad configs fail before training with file:line messages.
+//! checkpoint, and bad configs fail before training with file:line messages. Also the command
+//! line's own outputs: `info`, shell completions and man pages.
 
 mod common;
 
@@ -198,4 +199,61 @@ fn info_reports_backends_and_device_errors_name_the_feature() {
     assert_eq!(std::fs::read_dir(output.path()).unwrap().count(), 0, "no run folder for a refused device");
     let run = train("configs/mlp-digits.yaml", output.path(), &["--device", "flex", "--set", "training.epochs=1", "--set", "callbacks=[]"]);
     assert!(run.status.success(), "{}", text(&run));
+}
+
+/// What bash offers for the words after `frameworm` (the last one being completed), through the
+/// script `frameworm completions bash` printed.
+fn bash_offers(script: &Path, words: &[&str]) -> String {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source '{}'; COMP_WORDS=(frameworm {}); COMP_CWORD={}; _frameworm frameworm '{}' '{}'; echo \"${{COMPREPLY[@]}}\"",
+        script.display(),
+        quoted.join(" "),
+        words.len(),
+        words[words.len() - 1],
+        words.get(words.len().wrapping_sub(2)).copied().unwrap_or("frameworm"),
+    );
+    let output = Command::new("bash").args(["--norc", "-c", &program]).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn completions_offer_the_registry_and_man_pages_cover_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = frameworm().args(["completions", shell]).output().unwrap();
+        assert!(output.status.success(), "{shell}: {}", text(&output));
+        let script = String::from_utf8_lossy(&output.stdout);
+        // elvish's and powershell's scripts complete flags and commands only.
+        let offers_names = ["bash", "zsh", "fish"].contains(&shell);
+        assert!(script.contains("disable-plugin") && (!offers_names || script.contains("mlp-classifier")), "{shell}: {script}");
+        std::fs::write(dir.path().join(shell), script.as_bytes()).unwrap();
+    }
+    let bash = dir.path().join("bash");
+    let syntax = Command::new("bash").arg("-n").arg(&bash).output().unwrap();
+    assert!(syntax.status.success(), "{}", text(&syntax));
+    let models = bash_offers(&bash, &["train", "--model", ""]);
+    for model in ["mlp-classifier", "vae", "tabular", "char-transformer"] {
+        assert!(models.split_whitespace().any(|m| m == model), "--model offers {models}");
+    }
+    let keys = bash_offers(&bash, &["train", "--set", "training.ep"]);
+    assert_eq!(keys.trim(), "training.epochs=", "--set training.ep offers {keys}");
+    let plugins = bash_offers(&bash, &["--disable-plugin", "early"]);
+    assert_eq!(plugins.trim(), "early-stopping");
+    let metrics = bash_offers(&bash, &["evaluate", "--metrics", "acc"]);
+    assert_eq!(metrics.trim(), "accuracy");
+    // The names are offered, not enforced: the parser still takes any value (and says what is wrong).
+    let unknown = frameworm().args(["evaluate", "--checkpoint", "nowhere", "--metrics", "acuracy"]).output().unwrap();
+    assert!(!text(&unknown).contains("invalid value"), "{}", text(&unknown));
+
+    let man = dir.path().join("man");
+    let written = frameworm().args(["manpage", "--out", man.to_str().unwrap()]).output().unwrap();
+    assert!(written.status.success(), "{}", text(&written));
+    for page in ["frameworm.1", "frameworm-train.1", "frameworm-plugins-list.1", "frameworm-completions.1"] {
+        let roff = std::fs::read_to_string(man.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(roff.starts_with(".ie") || roff.contains(".TH"), "{page} is not a man page: {roff}");
+    }
+    let train = std::fs::read_to_string(man.join("frameworm-train.1")).unwrap();
+    assert!(train.contains("resume") && train.contains("devices"), "{train}");
 }

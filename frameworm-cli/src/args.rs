@@ -43,6 +43,18 @@ pub enum Command {
     /// Run or list pipelines (multi-stage workflows).
     #[command(subcommand)]
     Pipeline(PipelineCommand),
+    /// Print a shell completion script, with this build's plugin, model, metric and pipeline
+    /// names and the config keys of `--set` (`frameworm completions bash > ~/.local/share/bash-completion/completions/frameworm`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages: `frameworm.1` and one per subcommand (`frameworm-train.1`, …).
+    Manpage {
+        /// The folder to write them to.
+        #[arg(long, default_value = "man", value_name = "DIR")]
+        out: std::path::PathBuf,
+    },
 }
 
 /// `frameworm sample`.

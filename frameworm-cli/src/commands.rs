@@ -49,6 +49,12 @@ fn other(cli: &Cli, register: RegisterFn) -> Result<()> {
         Command::Registry(flag) => registry_summary(&registry()?, flag.json),
         Command::Hooks(HooksCommand::List(flag)) => hooks_list(&registry()?, flag.json),
         Command::Info(flag) => crate::info::info(&registry()?, flag.json),
+        Command::Completions { shell } => crate::completions::completions(*shell, &registry()?),
+        Command::Manpage { out } => {
+            let pages = crate::completions::manpages(out)?;
+            println!("wrote {pages} man pages to {}", out.display());
+            Ok(())
+        }
     }
 }
 

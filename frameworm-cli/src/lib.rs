@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod completions;
 mod generate;
 mod info;
 mod load;

@@ -32,6 +32,7 @@ pub enum Step {
 
 impl Site {
     /// The failpoint's name for `step` at this site, e.g. `checkpoint::rename`.
+    #[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
     pub fn point(self, step: Step) -> &'static str {
         match (self, step) {
             (Site::Checkpoint, Step::Write) => "checkpoint::write",
