@@ -3,9 +3,13 @@
 //! (so no template falls behind the API), and `frameworm plugins list --json` shows them. Then
 //! the plugin cases of the bad-input corpus that a real build must refuse (a duplicate name, bad
 //! YAML) are added to the copy as plugin crates, and `cargo build` must fail with their
-//! `expect.txt` fragments. It builds in its own persistent cargo `build-dir` (`<target>/e2e-build`): cargo
-//! hashes workspace crates by their path relative to the workspace, so sharing the outer build
-//! dir would let the copy overwrite the real workspace's artifacts. The first run is a cold build.
+//! `expect.txt` fragments. The copy builds with its own target dir (its binary) but the outer
+//! build's `build-dir` (cargo's intermediate artifacts), so burn and every other registry crate
+//! compiled for the outer `cargo test` are reused, not built cold a second time. Cargo hashes a
+//! workspace crate by its path inside the workspace, so the copy's crates land on the same
+//! artifact names as the outer ones where their sources, dependencies and features agree (same
+//! sources: harmless) and on new names where they differ (the root package, which depends on the
+//! scaffolded plugins; crates without the test build's `failpoints`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -54,7 +58,7 @@ fn cargo(workspace: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO"))
         .args(args)
         .current_dir(workspace)
-        .env("CARGO_BUILD_BUILD_DIR", outer_target_dir().join("e2e-build"))
+        .env("CARGO_BUILD_BUILD_DIR", outer_target_dir())
         .env("CARGO_TARGET_DIR", workspace.join("target"))
         .output()
         .unwrap()
@@ -157,6 +161,9 @@ const BUILD_REFUSES: [&str; 3] = ["duplicate-plugin-name", "tab-indentation", "u
 /// `cargo build` fails with the case's fragments, and takes them out again.
 fn corpus_plugins_fail_the_build(workspace: &Path) {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_inputs/plugin");
+    // Cargo cannot load a workspace whose member folder is gone, so `cargo xtask sync-plugins`
+    // cannot run after the case's folders are deleted: the manifest and lock file are put back.
+    let wiring = ["Cargo.toml", "Cargo.lock"].map(|file| (workspace.join(file), std::fs::read(workspace.join(file)).unwrap()));
     for case in BUILD_REFUSES {
         let plugins = corpus.join(case).join("plugins");
         let mut added = Vec::new();
@@ -188,8 +195,11 @@ fn corpus_plugins_fail_the_build(workspace: &Path) {
         for dir in added {
             std::fs::remove_dir_all(dir).unwrap();
         }
+        for (path, bytes) in &wiring {
+            std::fs::write(path, bytes).unwrap();
+        }
         let synced = cargo(workspace, &["xtask", "sync-plugins"]);
-        assert!(synced.status.success(), "{case}: sync-plugins after removing: {}", text(&synced));
+        assert!(synced.status.success() && text(&synced).contains("plugins already in sync"), "{case}: sync-plugins after removing: {}", text(&synced));
     }
 }
 

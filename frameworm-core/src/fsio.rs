@@ -3,8 +3,9 @@
 //! (for a file inside a folder that is itself renamed into place once complete), plus
 //! [`sync_dir`], which makes a rename durable. Errors name the file, the action and a fix.
 //! Every write, fsync and rename passes a fault point first ([`faults`]: inert outside the
-//! fault tests).
+//! fault tests). Reads of untrusted files are bounded ([`bounded`]).
 
+pub mod bounded;
 pub mod faults;
 
 use std::fs::{self, File};

@@ -1,5 +1,5 @@
 //! Entry points for the `cargo fuzz` targets in `fuzz/` (and the unit tests that replay the
-//! inputs they found, `fuzz/regressions/<target>/`). Not part of the stable API. Each takes
+//! inputs they found, `fuzz/regressions/<target>/`, and their seeds, asserting how many ran). Not part of the stable API. Each takes
 //! arbitrary bytes and must return (an error is fine) without panicking, hanging or allocating
 //! without bound.
 
@@ -69,28 +69,131 @@ pub fn checkpoint(data: &[u8]) {
     }
 }
 
+/// The model a fuzzed `model.bpk` is loaded into ([`model`]): one of each layer kind whose
+/// parameters the shipped models save (linear, 2-D convolution, batch norm with its running
+/// statistics, embedding, layer norm), small enough that a load takes microseconds.
+#[cfg(feature = "flex")]
+#[derive(burn::module::Module, Debug)]
+pub struct FuzzModel {
+    linear: burn::nn::Linear,
+    conv: burn::nn::conv::Conv2d,
+    norm: burn::nn::BatchNorm,
+    embedding: burn::nn::Embedding,
+    layer_norm: burn::nn::LayerNorm,
+}
+
+#[cfg(feature = "flex")]
+impl FuzzModel {
+    /// A fresh model on the flex device.
+    pub fn new() -> FuzzModel {
+        FuzzModel::with_outputs(3)
+    }
+
+    /// A fresh model whose linear layer has `outputs` outputs (another value: another model,
+    /// whose file [`FuzzModel::new`]'s must refuse).
+    pub fn with_outputs(outputs: usize) -> FuzzModel {
+        let device = burn::tensor::Device::default();
+        FuzzModel {
+            linear: burn::nn::LinearConfig::new(4, outputs).init(&device),
+            conv: burn::nn::conv::Conv2dConfig::new([1, 2], [3, 3]).init(&device),
+            norm: burn::nn::BatchNormConfig::new(2).init(&device),
+            embedding: burn::nn::EmbeddingConfig::new(5, 4).init(&device),
+            layer_norm: burn::nn::LayerNormConfig::new(4).init(&device),
+        }
+    }
+
+    /// The model's `model.bpk` bytes, as a checkpoint saves them.
+    pub fn burnpack(self) -> Vec<u8> {
+        use burn::module::Module;
+        self.into_record().into_bytes().expect("a fresh model serialises").to_vec()
+    }
+}
+
+#[cfg(feature = "flex")]
+impl Default for FuzzModel {
+    fn default() -> Self {
+        FuzzModel::new()
+    }
+}
+
+/// A `model.bpk` of [`FuzzModel`], fuzzed: loaded through the checkpoint loader
+/// ([`crate::DynModel::load`]'s, after its size check), which must return a model or an error.
+/// A loaded model then runs its layers once, so a tensor of the wrong shape or dtype that the
+/// loader let through shows up as a panic here.
+#[cfg(feature = "flex")]
+pub fn model(data: &[u8]) {
+    use burn::tensor::{Int, Tensor};
+    let Ok(model) = crate::contract::load_burnpack(FuzzModel::new(), data.to_vec()) else { return };
+    let device = burn::tensor::Device::default();
+    let _ = model.linear.forward(Tensor::<2>::ones([2, 4], &device));
+    let _ = model.norm.forward(model.conv.forward(Tensor::<4>::ones([2, 1, 4, 4], &device)));
+    let _ = model.layer_norm.forward(model.embedding.forward(Tensor::<2, Int>::zeros([1, 3], &device)));
+}
+
 #[cfg(test)]
 mod tests {
-    /// Replays `fuzz/regressions/<target>/` (inputs that once crashed a fuzz target) and the
-    /// seed corpus `fuzz/seeds/<target>/` through the target's function.
-    fn replay(target: &str, run: fn(&[u8])) {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    use std::path::{Path, PathBuf};
+
+    /// `fuzz/` at the repository root.
+    fn fuzz_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
+    }
+
+    /// Replays `fuzz/regressions/<target>/` (inputs that once crashed or hogged a fuzz target)
+    /// and the seed corpus `fuzz/seeds/<target>/` through the target's function; returns how
+    /// many inputs ran. Both folders must exist (a README.md in them is not an input).
+    pub(super) fn replay(target: &str, run: fn(&[u8])) -> usize {
+        let mut count = 0;
         for folder in ["regressions", "seeds"] {
-            let Ok(entries) = std::fs::read_dir(root.join(folder).join(target)) else { continue };
-            for entry in entries.flatten() {
-                let bytes = std::fs::read(entry.path()).unwrap();
-                run(&bytes);
+            let dir = fuzz_dir().join(folder).join(target);
+            let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}; the fuzz corpus must be committed", dir.display()));
+            for entry in entries.map(Result::unwrap) {
+                if entry.file_name() == "README.md" {
+                    continue;
+                }
+                run(&std::fs::read(entry.path()).unwrap());
+                count += 1;
             }
         }
+        count
     }
 
     #[test]
     fn config_fuzz_regressions_do_not_panic() {
-        replay("config", super::config);
+        // 5 seeds (the shipped configs, a base chain) and 1 regression (bases named many times).
+        assert_eq!(replay("config", super::config), 6);
     }
 
     #[test]
     fn checkpoint_fuzz_regressions_do_not_panic() {
-        replay("checkpoint", super::checkpoint);
+        // 3 seeds (a real checkpoint's state.json, scheduler.bpk, optimizer.bpk).
+        assert_eq!(replay("checkpoint", super::checkpoint), 3);
+    }
+
+    /// The `model` seeds are a file of the model (which must load, so the fuzzer starts from
+    /// inputs that reach past the header) and one of another shape (which must be refused).
+    /// `FRAMEWORM_WRITE_FUZZ_SEEDS=1` rewrites them after [`super::FuzzModel`] changes.
+    #[cfg(feature = "flex")]
+    #[test]
+    fn model_fuzz_seeds_load_and_regressions_do_not_panic() {
+        use super::FuzzModel;
+        let seeds = fuzz_dir().join("seeds/model");
+        let files = [("fuzz-model.bpk", 3), ("other-shape.bpk", 2)];
+        if std::env::var_os("FRAMEWORM_WRITE_FUZZ_SEEDS").is_some() {
+            std::fs::create_dir_all(&seeds).unwrap();
+            for (file, outputs) in files {
+                std::fs::write(seeds.join(file), FuzzModel::with_outputs(outputs).burnpack()).unwrap();
+            }
+        }
+        for (file, outputs) in files {
+            let bytes = std::fs::read(seeds.join(file)).unwrap();
+            // Values and parameter ids are drawn afresh; the layout is fixed.
+            assert_eq!(bytes.len(), FuzzModel::with_outputs(outputs).burnpack().len(), "{file}: rewrite the seeds (see above)");
+            let loaded = crate::contract::load_burnpack(FuzzModel::new(), bytes.clone());
+            assert_eq!(loaded.is_ok(), outputs == 3, "{file}: {:?}", loaded.err());
+            let truncated = bytes[..bytes.len() / 2].to_vec();
+            assert!(crate::contract::load_burnpack(FuzzModel::new(), truncated).is_err(), "{file} cut in half loaded");
+        }
+        assert_eq!(replay("model", super::model), 2);
     }
 }

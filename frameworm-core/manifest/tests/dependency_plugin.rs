@@ -85,7 +85,7 @@ fn a_dependency_plugin_with_the_one_line_build_script_is_discovered() {
     let output = Command::new(env!("CARGO"))
         .args(["run", "--release", "--offline", "--quiet", "--bin", "dependency-plugin-fixture"])
         .current_dir(&ws)
-        .env("CARGO_BUILD_BUILD_DIR", outer_target_dir().join("e2e-build"))
+        .env("CARGO_BUILD_BUILD_DIR", outer_target_dir())
         .env("CARGO_TARGET_DIR", ws.join("target"))
         .output()
         .unwrap();

@@ -37,7 +37,7 @@ impl ConfigFiles for FileSystem {
     }
 
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        crate::fsio::bounded::read_text_at_most(path, MAX_CONFIG_FILE_BYTES, "a config file")
     }
 }
 
@@ -87,6 +87,10 @@ impl ConfigFiles for MemoryFiles {
         self.files.get(&normalize(path)).cloned().ok_or_else(|| std::io::ErrorKind::NotFound.into())
     }
 }
+
+/// The largest config file read (16 MiB): far above any real config, and a bound on what a
+/// wrong path (a dataset, a checkpoint) makes the loader read before its YAML error.
+pub const MAX_CONFIG_FILE_BYTES: u64 = 16 * crate::fsio::bounded::MIB;
 
 /// The most files one config may load, counting a file each time a `_base_` names it: a few
 /// files that each name the next several times would otherwise load exponentially many.

@@ -32,7 +32,9 @@ pub struct HookContext {
     pub epoch: usize,
     /// The global optimizer step count.
     pub step: u64,
-    /// The batch index within the epoch.
+    /// The batch index within the epoch (0-based): the running batch's in the batch hooks, 0 at
+    /// `on_epoch_begin` (no batch of the epoch has run yet), the epoch's last batch's in the hooks
+    /// that follow its batches (validation, `on_epoch_end`, `on_checkpoint_save`, `on_train_end`).
     pub batch_idx: usize,
     /// Training batches per epoch (0 before training starts).
     pub num_batches: usize,

@@ -33,6 +33,7 @@ pub use error::{ComponentError, RegistryError};
 pub use event::{HookContext, HookFailure, HookResult, Metrics, ModelView, StopRequest};
 pub use metric::{Metric, MetricInput, MetricSource, NamedMetric, unsupported};
 pub use model::{DynModel, LossOutput, Model, erase, scalars};
+pub(crate) use model::load_burnpack;
 pub use image_shape::ImageShape;
 pub use generator::{Generator, cannot_generate};
 pub use pipeline::{HostError, Pipeline, PipelineContext, PipelineHost, PipelineReport};

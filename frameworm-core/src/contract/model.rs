@@ -162,18 +162,37 @@ impl<M: Model> ModelSlot<M> {
         self.0.as_ref().expect("model slot is refilled after every step")
     }
 
-    /// Replaces the model with what `load` reads (`what` names the format in errors). A damaged
-    /// file must give an error, never take the run down: burn may panic on one.
+    /// Replaces the model with what `load` reads (`what` names the format in errors).
     fn replace_guarded<E: std::fmt::Display>(&mut self, what: &str, load: impl FnOnce() -> Result<M, E>) -> Result<(), ComponentError> {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)) {
-            Ok(Ok(model)) => {
-                self.0 = Some(model);
-                Ok(())
-            }
-            Ok(Err(error)) => Err(ComponentError::Invalid(format!("cannot load {what}: {error}"))),
-            Err(_) => Err(ComponentError::Invalid(format!("cannot load {what}: the file is damaged"))),
-        }
+        self.0 = Some(guarded(what, load)?);
+        Ok(())
     }
+}
+
+/// What `load` reads (`what` names the format in errors). A damaged file must give an error,
+/// never take the run down: burn may panic on one.
+fn guarded<M, E: std::fmt::Display>(what: &str, load: impl FnOnce() -> Result<M, E>) -> Result<M, ComponentError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)) {
+        Ok(Ok(model)) => Ok(model),
+        Ok(Err(error)) => Err(ComponentError::Invalid(format!("cannot load {what}: {error}"))),
+        Err(_) => Err(ComponentError::Invalid(format!("cannot load {what}: the file is damaged"))),
+    }
+}
+
+/// The largest `model.bpk` read for a model of `params` parameters: 8 bytes a parameter (f64,
+/// the widest dtype a checkpoint may hold) plus 16 MiB for tensor names, shapes and metadata.
+pub(crate) fn model_file_limit(params: usize) -> u64 {
+    (params as u64).saturating_mul(8).saturating_add(16 * crate::fsio::bounded::MIB)
+}
+
+/// `model` with the parameters of the burnpack bytes of a `model.bpk`, cast to the model's own
+/// dtypes (a checkpoint saved at another precision, f64 or bf16, would otherwise leave a layer
+/// mixing dtypes, which panics). Names, shapes and dtypes are validated; a damaged file is an
+/// error, never a panic. The loader behind [`DynModel::load`] and the `model` fuzz target.
+pub(crate) fn load_burnpack<M: Module>(model: M, bytes: Vec<u8>) -> Result<M, ComponentError> {
+    guarded("model", move || {
+        burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).and_then(|record| model.try_load_record(record.cast_to_module_dtype()))
+    })
 }
 
 impl<M: Model> DynModel for ModelSlot<M> {
@@ -255,10 +274,12 @@ impl<M: Model> DynModel for ModelSlot<M> {
     }
 
     fn load(&mut self, path: &Path) -> Result<(), ComponentError> {
-        let model = self.model().clone();
-        // A checkpoint saved at another precision (f64, bf16) is cast to the model's own dtype:
-        // burn's default keeps the file's dtype, and a layer mixing f32 and f64 then panics.
-        self.replace_guarded("model", || burn::store::ModuleRecord::load(path).and_then(|record| model.try_load_record(record.cast_to_module_dtype())))
+        let model = self.model();
+        let what = format!("a model of {} parameters", model.num_params());
+        let bytes = crate::fsio::bounded::read_at_most(path, model_file_limit(model.num_params()), &what)
+            .map_err(|error| ComponentError::Invalid(format!("cannot load model: cannot read: {error}")))?;
+        self.0 = Some(load_burnpack(model.clone(), bytes)?);
+        Ok(())
     }
 
     fn to_safetensors(&self, metadata: &[(String, String)]) -> Result<Vec<u8>, ComponentError> {

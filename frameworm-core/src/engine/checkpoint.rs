@@ -21,6 +21,7 @@ use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{Best, DynModel, Metrics, Schema, Trainer};
+use crate::fsio::bounded::{MIB, read_at_most};
 use crate::fsio::faults::{Site, Step, inject};
 use crate::fsio::{FileError, io_hint, rename_at, sync_dir, sync_file_at, write_synced_at};
 
@@ -315,10 +316,20 @@ pub fn resolve(path: &Path) -> Result<PathBuf, CheckpointError> {
     Err(CheckpointError::NotFound(path.to_path_buf()))
 }
 
+/// The largest `state.json` or `scheduler.bpk` read (16 MiB): both hold a few counters and
+/// settings (and the callbacks' small states).
+pub const MAX_SMALL_FILE_BYTES: u64 = 16 * MIB;
+
+/// The largest `optimizer.bpk` read for a model of `params` parameters: up to four values of 8
+/// bytes a parameter (Adam keeps two moments; f64 at most) plus 16 MiB for names and metadata.
+fn optimizer_file_limit(params: usize) -> u64 {
+    (params as u64).saturating_mul(32).saturating_add(16 * MIB)
+}
+
 /// Reads `state.json` of checkpoint folder `dir`.
 pub fn read_state(dir: &Path) -> Result<CheckpointState, CheckpointError> {
     let path = dir.join(STATE_FILE);
-    let text = fs::read(&path).map_err(io(&path, "cannot read"))?;
+    let text = read_at_most(&path, MAX_SMALL_FILE_BYTES, "a checkpoint's state.json").map_err(io(&path, "cannot read"))?;
     parse_state(&text, &path)
 }
 
@@ -365,13 +376,14 @@ pub fn restore(
             expected_type: model.type_name().to_string(),
         });
     }
-    let read = |file: &str| {
+    let read = |file: &str, limit: u64, what: &str| {
         let path = dir.join(file);
-        fs::read(&path).map_err(io(&path, "cannot read")).map(|bytes| (path, bytes))
+        read_at_most(&path, limit, what).map_err(io(&path, "cannot read")).map(|bytes| (path, bytes))
     };
     let corrupt = |path: &Path, error: &dyn std::fmt::Display| CheckpointError::Corrupt { path: path.to_path_buf(), reason: error.to_string() };
-    let (optimizer_path, optimizer_bytes) = read(OPTIMIZER_FILE)?;
-    let (scheduler_path, scheduler_bytes) = read(SCHEDULER_FILE)?;
+    let params = model.num_params();
+    let (optimizer_path, optimizer_bytes) = read(OPTIMIZER_FILE, optimizer_file_limit(params), &format!("the optimizer state of a model of {params} parameters"))?;
+    let (scheduler_path, scheduler_bytes) = read(SCHEDULER_FILE, MAX_SMALL_FILE_BYTES, "a checkpoint's scheduler.bpk")?;
     let new_optimizer = optimizer.clone().load_record(parse_optimizer(optimizer_bytes, &optimizer_path)?);
     let record = parse_scheduler(scheduler_bytes, &scheduler_path)?;
     let model_path = dir.join(MODEL_FILE);

@@ -38,6 +38,9 @@ impl Run<'_> {
             let epoch = self.state.epoch;
             self.ctx.epoch = epoch;
             let first_batch = self.state.next_batch;
+            // At on_epoch_begin no batch of this epoch has run: index 0 (after a mid-epoch resume,
+            // the batch it stopped after). Each batch then sets its own.
+            self.ctx.batch_idx = first_batch.saturating_sub(1);
             let epoch_started = Instant::now();
             let samples_before = self.samples;
             if first_batch == 0 {

@@ -128,7 +128,8 @@ fn two_epochs_of_three_batches_fire_every_hook_in_order() {
 
     let mut expected = vec!["on_train_begin@0.0".to_string()];
     for epoch in 0..2 {
-        expected.push(format!("on_epoch_begin@{epoch}.{}", if epoch == 0 { 0 } else { 2 }));
+        // No batch of the epoch has run yet: index 0, not the previous epoch's last batch.
+        expected.push(format!("on_epoch_begin@{epoch}.0"));
         for batch in 0..3 {
             for hook in ["on_batch_begin", "on_backward_begin", "on_backward_end", "on_optimizer_step", "on_batch_end"] {
                 expected.push(format!("{hook}@{epoch}.{batch}"));
