@@ -5,11 +5,11 @@
 //! YAML) are added to the copy as plugin crates, and `cargo build` must fail with their
 //! `expect.txt` fragments. The copy builds with its own target dir (its binary) but the outer
 //! build's `build-dir` (cargo's intermediate artifacts), so burn and every other registry crate
-//! compiled for the outer `cargo test` are reused, not built cold a second time. Cargo hashes a
-//! workspace crate by its path inside the workspace, so the copy's crates land on the same
-//! artifact names as the outer ones where their sources, dependencies and features agree (same
-//! sources: harmless) and on new names where they differ (the root package, which depends on the
-//! scaffolded plugins; crates without the test build's `failpoints`).
+//! compiled for the outer `cargo test` are reused, not built cold a second time. Cargo names a
+//! workspace crate's artifacts by its path inside the workspace, so the copy's crates would land
+//! on the outer ones' names and replace them (the outer build would then rebuild, and its
+//! doctests could meet a crate built twice): [`separate_workspace_artifacts`] gives each of the
+//! copy's members a profile setting of no effect that changes those names.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -54,6 +54,25 @@ fn copy_workspace(from: &Path, to: &Path) {
     }
 }
 
+/// Appends to the copy's Cargo.toml a `[profile.release.package.NAME]` table for the root
+/// package and every member: `codegen-units = 16`, release's default, so nothing compiles
+/// differently, but cargo hashes the profile as written (16 is not "unset") into the artifact
+/// names. Registry crates keep their names and are shared. Plugins scaffolded later exist only
+/// in the copy and need no table.
+fn separate_workspace_artifacts(workspace: &Path) {
+    let manifest_path = workspace.join("Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path).unwrap();
+    let members = manifest.lines().find_map(|line| line.strip_prefix("members = [")).expect("a one-line members array");
+    let mut packages = vec!["frameworm".to_string()];
+    for member in members.trim_end_matches(']').split(',').map(|m| m.trim().trim_matches('"')) {
+        let text = std::fs::read_to_string(workspace.join(member).join("Cargo.toml")).unwrap();
+        let name = text.lines().find_map(|line| line.strip_prefix("name = ")).unwrap_or_else(|| panic!("{member}: no package name"));
+        packages.push(name.trim_matches('"').to_string());
+    }
+    let tables: String = packages.iter().map(|name| format!("\n[profile.release.package.{name}]\ncodegen-units = 16\n")).collect();
+    std::fs::write(&manifest_path, manifest + &tables).unwrap();
+}
+
 fn cargo(workspace: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO"))
         .args(args)
@@ -73,6 +92,7 @@ fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
     let temp = tempfile::tempdir().unwrap();
     let workspace = temp.path();
     copy_checkout(Path::new(env!("CARGO_MANIFEST_DIR")), workspace);
+    separate_workspace_artifacts(workspace);
 
     let created = cargo(workspace, &["xtask", "new-plugin", "foo-metric", "--kind", "metric"]);
     assert!(created.status.success(), "{}", text(&created));

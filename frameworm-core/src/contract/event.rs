@@ -33,8 +33,9 @@ pub struct HookContext {
     /// The global optimizer step count.
     pub step: u64,
     /// The batch index within the epoch (0-based): the running batch's in the batch hooks, 0 at
-    /// `on_epoch_begin` (no batch of the epoch has run yet), the epoch's last batch's in the hooks
-    /// that follow its batches (validation, `on_epoch_end`, `on_checkpoint_save`, `on_train_end`).
+    /// `on_epoch_begin` (no batch of the epoch has run yet; resuming mid-epoch, the last batch
+    /// done before the stop), the epoch's last batch's in the hooks that follow its batches
+    /// (validation, `on_epoch_end`, `on_checkpoint_save`, `on_train_end`).
     pub batch_idx: usize,
     /// Training batches per epoch (0 before training starts).
     pub num_batches: usize,
