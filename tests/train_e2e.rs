@@ -39,6 +39,40 @@ fn vae_digits_loss_falls_with_reconstruction_and_kl_reported() {
     }
 }
 
+/// The `tensorboard` callback's event files, read back with its own reader (the same files load
+/// in TensorBoard's `EventAccumulator`: README, Tracking runs): every epoch metric once per epoch
+/// at the epoch's last step, `batch_loss` every 5 steps, and a resumed run adds a file whose
+/// curves go on from where the first stopped.
+#[test]
+fn tensorboard_event_files_carry_every_epoch_metric_and_go_on_after_a_resume() {
+    use frameworm_plugin_tensorboard::events;
+    let output = tempfile::tempdir().unwrap();
+    let common = ["--set", "training.epochs=2", "--set", "name=tb", "--set", "callbacks=[{name: tensorboard, log_every: 5}]"];
+    let part = train("configs/mlp-digits.yaml", output.path(), &[&common[..], &["--set", "training.max_steps=30"]].concat());
+    assert!(part.status.success(), "{}", text(&part));
+    let resumed = train("configs/mlp-digits.yaml", output.path(), &[&common[..], &["--resume", "auto"]].concat());
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    let dir = run_dir(output.path(), "tb-").join("tensorboard");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "one event file per session: {files:?}");
+    let mut scalars = Vec::new();
+    for file in &files {
+        let read = events::read(file).unwrap();
+        assert_eq!(read[0].file_version, "brain.Event:2");
+        scalars.extend(read.iter().flat_map(events::scalars));
+    }
+    let curve = |tag: &str| scalars.iter().filter(|(t, ..)| t == tag).map(|(_, value, step)| (*value, *step)).collect::<Vec<_>>();
+    for tag in ["loss", "accuracy", "val_loss", "val_accuracy", "lr"] {
+        let values = curve(tag);
+        assert_eq!(values.len(), 2, "{tag}: once per epoch: {values:?}");
+        assert!(values[0].1 < values[1].1 && values.iter().all(|(v, _)| v.is_finite()), "{tag}: {values:?}");
+    }
+    let batch = curve("batch_loss");
+    assert!(batch.len() >= 8 && batch.iter().all(|(_, step)| step % 5 == 0), "{batch:?}");
+    assert!(batch.windows(2).all(|w| w[0].1 < w[1].1), "the resumed session goes on from the first's last step: {batch:?}");
+}
+
 #[test]
 fn a_resumed_run_replays_the_uninterrupted_one_exactly() {
     let output = tempfile::tempdir().unwrap();
