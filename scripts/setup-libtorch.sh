@@ -49,6 +49,8 @@ done
 
 log() { [[ $quiet == 1 ]] || echo "setup-libtorch: $*" >&2; }
 die() { echo "setup-libtorch: error: $*" >&2; exit 1; }
+# shellcheck source=venv.sh
+source "$repo_root/scripts/venv.sh"
 
 case "$(uname -s)-$(uname -m)" in
     Linux-x86_64) ;;
@@ -64,19 +66,7 @@ if [[ -f "$marker" && "$(cat "$marker")" == "$want" && -x "$venv/bin/python" ]];
     log "reusing $venv ($want)"
 else
     start=$(date +%s)
-    if [[ ! -x "$venv/bin/python" ]]; then
-        python=""
-        for candidate in python3 python; do
-            if command -v "$candidate" >/dev/null 2>&1; then python="$candidate"; break; fi
-        done
-        [[ -n "$python" ]] || die "no python3 on PATH (Debian/Ubuntu: apt-get install python3 python3-venv)"
-        log "creating venv $venv with $("$python" --version 2>&1)"
-        if ! "$python" -m venv "$venv" >&2; then
-            rm -rf "$venv"
-            die "'$python -m venv' failed: the venv module or ensurepip is missing (Debian/Ubuntu: apt-get install python3-venv)"
-        fi
-    fi
-    [[ -x "$venv/bin/pip" ]] || die "$venv has no pip (delete the folder and rerun; Debian/Ubuntu: apt-get install python3-venv)"
+    make_venv "$venv"
     log "pip install --no-deps $want (about 900 MB to download on a cold pip cache)"
     if ! "$venv/bin/pip" install --disable-pip-version-check --no-input --only-binary=:all: --no-deps \
         "${PACKAGES[@]}" >&2; then

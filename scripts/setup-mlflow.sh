@@ -31,6 +31,8 @@ done
 
 log() { [[ $quiet == 1 ]] || echo "setup-mlflow: $*" >&2; }
 die() { echo "setup-mlflow: error: $*" >&2; exit 1; }
+# shellcheck source=venv.sh
+source "$repo_root/scripts/venv.sh"
 
 mkdir -p "$(dirname "$venv")"
 venv="$(cd "$(dirname "$venv")" && pwd)/$(basename "$venv")"
@@ -41,18 +43,7 @@ if [[ -f "$marker" && "$(cat "$marker")" == "$want" && -x "$venv/bin/mlflow" ]];
     log "reusing $venv ($want)"
 else
     start=$(date +%s)
-    if [[ ! -x "$venv/bin/python" ]]; then
-        python=""
-        for candidate in python3 python; do
-            if command -v "$candidate" >/dev/null 2>&1; then python="$candidate"; break; fi
-        done
-        [[ -n "$python" ]] || die "no python3 on PATH (Debian/Ubuntu: apt-get install python3 python3-venv)"
-        log "creating venv $venv with $("$python" --version 2>&1)"
-        if ! "$python" -m venv "$venv" >&2; then
-            rm -rf "$venv"
-            die "'$python -m venv' failed: the venv module or ensurepip is missing (Debian/Ubuntu: apt-get install python3-venv)"
-        fi
-    fi
+    make_venv "$venv"
     log "pip install $want"
     if ! "$venv/bin/pip" install --disable-pip-version-check --no-input --quiet "${PACKAGES[@]}" >&2; then
         die "pip install failed (network or disk space); the venv at $venv is kept, rerun to retry"

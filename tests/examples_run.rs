@@ -4,9 +4,11 @@
 //! `cargo test` builds the examples with the other targets; this test runs those binaries
 //! (`target/<profile>/examples/<name>`), each bounded in time, from the repository root.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Every example and the lines its output must contain.
 const EXAMPLES: [(&str, &[&str]); 4] = [
@@ -39,18 +41,7 @@ fn run(name: &str, output: &Path) -> (bool, String) {
         .stderr(Stdio::from(file))
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("example {name} ran past {LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = common::wait_bounded(&mut child, LIMIT, &format!("example {name}"));
     (status.success(), std::fs::read_to_string(&log).unwrap_or_default())
 }
 

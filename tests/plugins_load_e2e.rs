@@ -10,7 +10,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{frameworm, text};
 
@@ -82,18 +82,7 @@ fn bounded(dir: &Path, args: &[&str]) -> Output {
         .stderr(std::fs::File::create(&stderr).unwrap())
         .spawn()
         .expect("the binary runs");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("`frameworm {}` ran past {LIMIT:?}", args.join(" "));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = common::wait_bounded(&mut child, LIMIT, &format!("`frameworm {}`", args.join(" ")));
     Output { status, stdout: std::fs::read(&stdout).unwrap(), stderr: std::fs::read(&stderr).unwrap() }
 }
 

@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output};
+use std::time::{Duration, Instant};
 
 /// The binary under test, run from the repository root: the one cargo built for this test, or
 /// `$FRAMEWORM_BIN` when set (a copy taken right after the build, where several checkouts share
@@ -94,5 +95,22 @@ pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
         Ok(())
     } else {
         std::fs::copy(from, to).map(|_| ())
+    }
+}
+
+/// Waits for `child` at most `limit`; past it the child is killed and the test fails naming
+/// `what`.
+pub fn wait_bounded(child: &mut Child, limit: Duration, what: &str) -> ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} ran past {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
