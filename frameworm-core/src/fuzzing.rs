@@ -1,7 +1,7 @@
 //! Entry points for the `cargo fuzz` targets in `fuzz/` (and the unit tests that replay the
-//! inputs they found, `fuzz/regressions/<target>/`, and their seeds, asserting how many ran). Not part of the stable API. Each takes
-//! arbitrary bytes and must return (an error is fine) without panicking, hanging or allocating
-//! without bound.
+//! inputs they found, `fuzz/regressions/<target>/`, and their seeds, asserting how many ran).
+//! Not part of the stable API. Each takes arbitrary bytes and must return (an error is fine)
+//! without panicking, hanging or allocating without bound.
 
 use std::path::Path;
 

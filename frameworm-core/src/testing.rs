@@ -8,7 +8,8 @@
 //! - training checks: [`mean_loss`] over several draws and [`adam_steps`] on one fixed batch,
 //!   and [`assert_adam_lowers_loss`] ("a few optimizer steps lower the loss") built on them;
 //! - config sections: [`parse_yaml_section`], a section's YAML text through [`parse_section`];
-//! - [`rng_lock`]: the backend's random generator is one per process, shared by every test thread.
+//! - [`rng_lock`]: the backend's random generator is one per process, shared by every test thread;
+//! - [`gzip`]: bytes as a `.gz` file holds them, for the datasets' gzipped inputs.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -98,4 +99,13 @@ pub fn parse_yaml_section<C: ComponentConfig>(section: &str, yaml: &str) -> Resu
 pub fn rng_lock() -> MutexGuard<'static, ()> {
     static RNG: Mutex<()> = Mutex::new(());
     RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `bytes` gzip-compressed at the best ratio, as a `.gz` file holds them (what
+/// [`crate::gunzip`] reads back).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("writing to memory");
+    encoder.finish().expect("writing to memory")
 }

@@ -180,9 +180,9 @@ fn guarded<M, E: std::fmt::Display>(what: &str, load: impl FnOnce() -> Result<M,
 }
 
 /// The largest `model.bpk` read for a model of `params` parameters: 8 bytes a parameter (f64,
-/// the widest dtype a checkpoint may hold) plus 16 MiB for tensor names, shapes and metadata.
+/// the widest dtype a checkpoint may hold) plus the metadata allowance.
 pub(crate) fn model_file_limit(params: usize) -> u64 {
-    (params as u64).saturating_mul(8).saturating_add(16 * crate::fsio::bounded::MIB)
+    crate::fsio::bounded::per_parameter_limit(params, 8)
 }
 
 /// `model` with the parameters of the burnpack bytes of a `model.bpk`, cast to the model's own
@@ -275,8 +275,8 @@ impl<M: Model> DynModel for ModelSlot<M> {
 
     fn load(&mut self, path: &Path) -> Result<(), ComponentError> {
         let model = self.model();
-        let what = format!("a model of {} parameters", model.num_params());
-        let bytes = crate::fsio::bounded::read_at_most(path, model_file_limit(model.num_params()), &what)
+        let params = model.num_params();
+        let bytes = crate::fsio::bounded::read_at_most(path, model_file_limit(params), &format!("a model of {params} parameters"))
             .map_err(|error| ComponentError::Invalid(format!("cannot load model: cannot read: {error}")))?;
         self.0 = Some(load_burnpack(model.clone(), bytes)?);
         Ok(())

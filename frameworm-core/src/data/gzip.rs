@@ -24,8 +24,9 @@ pub fn inflate_limit(compressed: usize) -> u64 {
 }
 
 /// `bytes` itself, or its decompressed contents when it starts with the gzip magic bytes (all
-/// members of a multi-member archive), at most [`inflate_limit`] bytes of them; `origin` names
-/// the input in errors.
+/// members of a multi-member archive), at most 100 times the compressed size or 64 MiB of them,
+/// whichever is more (past that, an error: a small file crafted to inflate without bound is
+/// refused); `origin` names the input in errors.
 pub fn gunzip<'a>(bytes: &'a [u8], origin: &str) -> Result<Cow<'a, [u8]>, ComponentError> {
     gunzip_at_most(bytes, origin, inflate_limit(bytes.len()))
 }
@@ -53,15 +54,8 @@ pub fn gunzip_at_most<'a>(bytes: &'a [u8], origin: &str, limit: u64) -> Result<C
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use super::*;
-
-    fn gzip(data: &[u8]) -> Vec<u8> {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        encoder.write_all(data).unwrap();
-        encoder.finish().unwrap()
-    }
+    use crate::testing::gzip;
 
     #[test]
     fn plain_bytes_pass_and_gzip_is_decompressed() {

@@ -21,7 +21,7 @@ use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{Best, DynModel, Metrics, Schema, Trainer};
-use crate::fsio::bounded::{MIB, read_at_most};
+use crate::fsio::bounded::{MIB, per_parameter_limit, read_at_most};
 use crate::fsio::faults::{Site, Step, inject};
 use crate::fsio::{FileError, io_hint, rename_at, sync_dir, sync_file_at, write_synced_at};
 
@@ -321,9 +321,9 @@ pub fn resolve(path: &Path) -> Result<PathBuf, CheckpointError> {
 pub const MAX_SMALL_FILE_BYTES: u64 = 16 * MIB;
 
 /// The largest `optimizer.bpk` read for a model of `params` parameters: up to four values of 8
-/// bytes a parameter (Adam keeps two moments; f64 at most) plus 16 MiB for names and metadata.
+/// bytes a parameter (Adam keeps two moments; f64 at most) plus the metadata allowance.
 fn optimizer_file_limit(params: usize) -> u64 {
-    (params as u64).saturating_mul(32).saturating_add(16 * MIB)
+    per_parameter_limit(params, 32)
 }
 
 /// Reads `state.json` of checkpoint folder `dir`.

@@ -38,6 +38,12 @@ fn too_large(size: u64, limit: u64, what: &str) -> Error {
 /// Bytes in a mebibyte, for limits.
 pub const MIB: u64 = 1 << 20;
 
+/// The limit for a file of `params` parameters at most `bytes_each` bytes apiece, plus 16 MiB
+/// for tensor names, shapes and metadata (a model's or an optimizer's state in a checkpoint).
+pub fn per_parameter_limit(params: usize, bytes_each: u64) -> u64 {
+    (params as u64).saturating_mul(bytes_each).saturating_add(16 * MIB)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,7 +95,6 @@ impl Dataset for Digits {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
 
     use super::*;
     use frameworm_core::testing::parse_yaml_section;
@@ -155,9 +154,7 @@ mod tests {
         assert_eq!(data.get(0).unwrap().pixels()[16], 16.0 / 16.0);
 
         let gzipped = dir.path().join("few.csv.gz");
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        encoder.write_all(format!("{}\n", row(2)).as_bytes()).unwrap();
-        std::fs::write(&gzipped, encoder.finish().unwrap()).unwrap();
+        std::fs::write(&gzipped, frameworm_core::testing::gzip(format!("{}\n", row(2)).as_bytes())).unwrap();
         let data = Digits::from_config(DigitsConfig { path: Some(gzipped) }).unwrap();
         assert_eq!(data.len(), 1);
         assert_eq!(data.get(0).unwrap().label(), Some(2));

@@ -184,10 +184,10 @@ impl Callback for MlflowLogger {
 
     fn on_batch_end(&mut self, ctx: &mut HookContext, loss: &Scalar) -> HookResult {
         let every = self.config.log_every;
-        let Some(run) = self.run.clone() else { return Ok(()) };
         if every == 0 || !ctx.step.is_multiple_of(every) {
             return Ok(());
         }
+        let Some(run) = self.run.clone() else { return Ok(()) };
         if let Err(error) = self.client.log_metrics(&run, &[("batch_loss".into(), loss.value())], ctx.step, now_ms()) {
             self.warn(&error);
         }

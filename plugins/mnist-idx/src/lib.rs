@@ -141,18 +141,11 @@ impl Dataset for MnistIdx {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
     use std::path::Path;
 
     use super::idx::tests::{images_bytes, labels_bytes};
     use super::*;
-    use frameworm_core::testing::parse_yaml_section;
-
-    fn gzip(bytes: &[u8]) -> Vec<u8> {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        encoder.write_all(bytes).unwrap();
-        encoder.finish().unwrap()
-    }
+    use frameworm_core::testing::{gzip, parse_yaml_section};
 
     fn write(dir: &Path, name: &str, bytes: &[u8]) {
         std::fs::write(dir.join(name), bytes).unwrap();
