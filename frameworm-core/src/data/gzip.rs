@@ -54,8 +54,17 @@ pub fn gunzip_at_most<'a>(bytes: &'a [u8], origin: &str, limit: u64) -> Result<C
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
-    use crate::testing::gzip;
+
+    /// `frameworm_core::testing::gzip`'s twin: the layering rule keeps `data` (layer 2), tests
+    /// included, off the crate's edge modules.
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
 
     #[test]
     fn plain_bytes_pass_and_gzip_is_decompressed() {
