@@ -24,9 +24,12 @@
 //!   same Adam settings, `warmup + steps` steps over batches made before timing, calling
 //!   `compute_loss` / backward / `optimizer.step` directly (for dcgan: the `gan` trainer's
 //!   discriminator and generator updates); no hooks, registry, data loader or logging.
-//! - **parallel** (with `--devices A,B`): the frameworm mode with the run spread over those
-//!   devices at once (`TrainOptions::data_parallel`, the same global batch); the table adds its
-//!   samples/s and the ratio to one device. Not for dcgan (its trainer runs on one device).
+//! - **parallel** (with `--devices A,B`, repeatable): the frameworm mode with the run spread
+//!   over those devices at once (`TrainOptions::data_parallel`, the same global batch); the
+//!   table adds, per list, its samples/s and the ratio to one device. Not for dcgan (its trainer
+//!   runs on one device). `--serve N` starts N `frameworm serve` processes on free loopback
+//!   ports for the run, which the lists name `serve:1` … `serve:N` (a list of only `serve:1`
+//!   trains on one server, the model there too).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -187,8 +190,8 @@ fn run_yaml(model: &str, batch: usize, items: usize, output_dir: &Path, num_work
 enum Mode {
     Frameworm,
     Bare,
-    /// The engine on the `--devices` list (data parallel).
-    Parallel,
+    /// The engine on the N-th `--devices` list (data parallel).
+    Parallel(usize),
 }
 
 impl Mode {
@@ -196,7 +199,7 @@ impl Mode {
         match self {
             Mode::Frameworm => "frameworm",
             Mode::Bare => "bare",
-            Mode::Parallel => "parallel",
+            Mode::Parallel(_) => "parallel",
         }
     }
 
@@ -204,7 +207,7 @@ impl Mode {
         match text {
             "frameworm" => Ok(Mode::Frameworm),
             "bare" => Ok(Mode::Bare),
-            "parallel" => Ok(Mode::Parallel),
+            "parallel" => Ok(Mode::Parallel(0)),
             other => Err(format!("unknown mode `{other}` (frameworm | bare | parallel)")),
         }
     }
@@ -223,14 +226,19 @@ struct Args {
     sections: bool,
     num_workers: usize,
     device: Option<String>,
-    /// `--devices A,B`: also run the engine on these devices at once (data parallel).
-    devices: Option<String>,
+    /// `--devices A,B` (repeatable): also run the engine on each list's devices at once (data
+    /// parallel); `serve:K` names the K-th server of `--serve`.
+    devices: Vec<String>,
+    /// `--serve N`: loopback `frameworm serve` processes started for the run.
+    serve: usize,
+    /// The `--devices` lists as given (`serve:K` unreplaced), for the table.
+    labels: Vec<String>,
     prefetch: Option<usize>,
     case: Option<(String, usize, Mode)>,
 }
 
 const USAGE: &str = "usage: cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm,char-transformer] [--batch 32,128] \
-                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0] [--device auto] [--devices A,B] [--prefetch N]";
+                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0] [--device auto] [--devices A,B]… [--serve N] [--prefetch N]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -244,7 +252,9 @@ fn parse_args() -> Result<Args, String> {
         sections: false,
         num_workers: 0,
         device: None,
-        devices: None,
+        devices: Vec::new(),
+        serve: 0,
+        labels: Vec::new(),
         prefetch: None,
         case: None,
     };
@@ -283,7 +293,8 @@ fn parse_args() -> Result<Args, String> {
             // batch on the training thread, as the shipped configs do.
             "--num-workers" => args.num_workers = number("--num-workers", value("--num-workers")?)?,
             "--device" => args.device = Some(value("--device")?),
-            "--devices" => args.devices = Some(value("--devices")?),
+            "--devices" => args.devices.push(value("--devices")?),
+            "--serve" => args.serve = number("--serve", value("--serve")?)?,
             "--prefetch" => args.prefetch = Some(number("--prefetch", value("--prefetch")?)?),
             "--case" => {
                 let text = value("--case")?;
@@ -320,10 +331,28 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    let mut args = args;
+    args.labels = args.devices.clone();
+    let mut servers = Vec::new();
+    if args.case.is_none() && args.serve > 0 {
+        match (0..args.serve).map(|_| LoopbackServer::start()).collect::<Result<Vec<_>, _>>() {
+            Ok(started) => servers = started,
+            Err(message) => {
+                eprintln!("error: --serve: {message}");
+                return ExitCode::FAILURE;
+            }
+        }
+        for list in &mut args.devices {
+            for (index, server) in servers.iter().enumerate().rev() {
+                *list = list.replace(&format!("serve:{}", index + 1), &server.url);
+            }
+        }
+    }
     let result = match &args.case {
         Some((model, batch, mode)) => run_case(model, *batch, *mode, &args),
         None => run_all(&args),
     };
+    drop(servers);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -372,8 +401,8 @@ fn run_case(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<(), St
     let (warmup, steps) = (args.warmup, args.steps);
     let measured = match mode {
         Mode::Frameworm => frameworm_case(model, batch, warmup, steps, args.sections, args.num_workers, None)?,
-        Mode::Parallel => {
-            let specs = args.devices.as_deref().ok_or("mode `parallel` needs --devices")?;
+        Mode::Parallel(list) => {
+            let specs = args.devices.get(list).ok_or("mode `parallel` needs --devices")?;
             frameworm_case(model, batch, warmup, steps, args.sections, args.num_workers, Some(specs))?
         }
         Mode::Bare => bare_case(model, batch, warmup, steps, args.sections)?,
@@ -453,14 +482,16 @@ fn frameworm_case(
             });
         }
     }
-    let (device, data_parallel) = match devices {
-        None => (bench_device(), Vec::new()),
+    let options = match devices {
+        None => TrainOptions::on(bench_device()),
         Some(specs) => {
             let specs: Vec<&str> = specs.split(',').map(str::trim).collect();
-            frameworm_core::device::parse_list(&specs).map_err(|e| format!("--devices: {e}"))?
+            let token = frameworm_core::device::Token::from_env().map_err(|e| e.to_string())?;
+            let list = frameworm_core::device::parse_list(&specs, token.as_ref(), frameworm_core::device::CONNECT_TIMEOUT)
+                .map_err(|e| format!("--devices: {e}"))?;
+            TrainOptions { data_parallel: list.data_parallel, device_names: list.names, ..TrainOptions::on(list.device) }
         }
     };
-    let options = TrainOptions { device, data_parallel, progress: None, resume: None, interrupt: None };
     let report = frameworm_core::train(&mut registry, &config, options).map_err(|e| e.to_string())?;
 
     let stamps = std::mem::take(&mut *stamps.lock().expect("the timer lock is never poisoned"));
@@ -684,7 +715,10 @@ fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseR
         .args(args.sections.then_some("--sections"))
         .args(["--num-workers".to_string(), args.num_workers.to_string()])
         .args(args.device.iter().flat_map(|spec| ["--device".to_string(), spec.clone()]))
-        .args(args.devices.iter().flat_map(|specs| ["--devices".to_string(), specs.clone()]))
+        .args(match mode {
+            Mode::Parallel(list) => vec!["--devices".to_string(), args.devices[list].clone()],
+            _ => Vec::new(),
+        })
         .args(args.prefetch.iter().flat_map(|depth| ["--prefetch".to_string(), depth.to_string()]))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -708,6 +742,53 @@ fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseR
         params: value["params"].as_u64(),
         sections: value["sections_ms_per_step"].as_object().cloned().unwrap_or_default(),
     })
+}
+
+/// A `frameworm serve` process for flex on a free loopback port (no token: loopback only), for
+/// `--serve`; killed when dropped.
+struct LoopbackServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl LoopbackServer {
+    fn start() -> Result<LoopbackServer, String> {
+        let binary = env!("CARGO_BIN_EXE_frameworm");
+        let mut child = Command::new(binary)
+            .args(["serve", "--listen", "127.0.0.1:0", "--device", "flex"])
+            .env_remove("FRAMEWORM_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {binary}: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let url = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| line.split_once(" on ws://").map(|(_, rest)| format!("ws://{}", rest.split_whitespace().next().unwrap_or(""))));
+        // Keep draining what the server prints, so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        match url {
+            Some(url) => {
+                eprintln!("started frameworm serve on {url}");
+                Ok(LoopbackServer { child, url })
+            }
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err("frameworm serve printed no address".into())
+            }
+        }
+    }
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The machine: CPU model, logical cores, memory, load.
@@ -803,23 +884,24 @@ fn run_all(args: &Args) -> Result<(), String> {
         batch: usize,
         frameworm: Vec<CaseResult>,
         bare: Vec<CaseResult>,
-        parallel: Vec<CaseResult>,
+        /// Per `--devices` list.
+        parallel: Vec<Vec<CaseResult>>,
     }
     let mut rows: Vec<Row> = Vec::new();
     for model in &args.models {
         for &batch in &args.batches {
-            rows.push(Row { model: model.clone(), batch, frameworm: Vec::new(), bare: Vec::new(), parallel: Vec::new() });
+            rows.push(Row { model: model.clone(), batch, frameworm: Vec::new(), bare: Vec::new(), parallel: vec![Vec::new(); args.devices.len()] });
         }
     }
-    let modes = if args.devices.is_some() { 3 } else { 2 };
+    let modes = 2 + args.devices.len();
     let total = rows.len() * modes * args.repeat;
     let mut done = 0;
     for round in 0..args.repeat {
         for row in &mut rows {
             // Alternate which mode goes first, so a drift in machine load hits both alike.
             let mut order = if round % 2 == 0 { vec![Mode::Frameworm, Mode::Bare] } else { vec![Mode::Bare, Mode::Frameworm] };
-            if args.devices.is_some() {
-                order.insert(1, Mode::Parallel);
+            for list in 0..args.devices.len() {
+                order.insert(1 + list, Mode::Parallel(list));
             }
             for mode in order {
                 done += 1;
@@ -836,7 +918,7 @@ fn run_all(args: &Args) -> Result<(), String> {
                 match mode {
                     Mode::Frameworm => row.frameworm.push(result),
                     Mode::Bare => row.bare.push(result),
-                    Mode::Parallel => row.parallel.push(result),
+                    Mode::Parallel(list) => row.parallel[list].push(result),
                 }
             }
         }
@@ -856,7 +938,7 @@ fn run_all(args: &Args) -> Result<(), String> {
     if pytorch.is_some() {
         header.extend(["pytorch/s".to_string(), "pt MB".into(), format!("fw÷pt (≥{PYTORCH_RATIO_TARGET:.1})"), "params fw / pt".into()]);
     }
-    if let Some(devices) = &args.devices {
+    for devices in &args.labels {
         header.extend([format!("fw on {devices}/s"), "÷ 1 device".into()]);
     }
     if args.repeat > 1 {
@@ -928,12 +1010,13 @@ fn run_all(args: &Args) -> Result<(), String> {
                 None => cells.extend(["–".to_string(), "–".into(), "–".into(), "–".into()]),
             }
         }
-        if args.devices.is_some() {
-            let parallel = median(&row.parallel.iter().map(|r| r.samples_per_s).collect::<Vec<_>>());
+        let mut parallel_json = Vec::new();
+        for (label, results) in args.labels.iter().zip(&row.parallel) {
+            let parallel = median(&results.iter().map(|r| r.samples_per_s).collect::<Vec<_>>());
             cells.extend([format!("{parallel:.0}"), format!("{:.2}", parallel / fw_speed)]);
-            json_row["parallel_samples_per_s"] = json!(parallel);
-            json_row["parallel_over_one_device"] = json!(parallel / fw_speed);
+            parallel_json.push(json!({ "devices": label, "samples_per_s": parallel, "over_one_device": parallel / fw_speed }));
         }
+        json_row["parallel"] = json!(parallel_json);
         if args.repeat > 1 {
             cells.extend([format!("±{:.1} %", spread_pct(&fw) / 2.0), format!("±{:.1} %", spread_pct(&bare) / 2.0)]);
         }

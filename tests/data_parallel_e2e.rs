@@ -1,7 +1,7 @@
 //! Training on several devices at once (`--devices`, `training.devices`) through the real
 //! binary: two local devices follow the single-device loss curve at the same global batch, a
-//! trainer that cannot spread over devices is refused before anything is written, and a remote
-//! address this build cannot reach is refused with what to do instead.
+//! trainer that cannot spread over devices is refused before anything is written. Remote
+//! devices: tests/remote_e2e.rs.
 
 mod common;
 
@@ -50,14 +50,4 @@ fn a_trainer_for_one_device_is_refused_before_anything_is_written() {
     assert_eq!(run.status.code(), Some(1), "{message}");
     assert!(message.contains("trainer `gan` trains on one device") && message.contains("configs/dcgan-digits.yaml"), "{message}");
     assert!(std::fs::read_dir(output.path()).unwrap().next().is_none(), "a refused run wrote into {}", output.path().display());
-}
-
-#[test]
-fn a_remote_address_this_build_cannot_reach_says_what_to_do() {
-    let output = tempfile::tempdir().unwrap();
-    let run = train("configs/mlp-digits.yaml", output.path(), &["--devices", "flex,ws://127.0.0.1:1"]);
-    let message = text(&run);
-    assert!(!run.status.success(), "{message}");
-    assert!(message.contains("device `ws://127.0.0.1:1`: remote devices") && message.contains("--devices flex,flex"), "{message}");
-    assert!(!message.contains("panicked"), "{message}");
 }

@@ -40,6 +40,9 @@ pub enum Command {
     Plot(PlotArgs),
     /// Version, compiled backends, devices found and plugin counts.
     Info(JsonFlag),
+    /// Serve a local device to other machines over burn-remote (WebSocket): `train --devices
+    /// ws://HOST:PORT` on a client trains on it. Ctrl-C stops the server.
+    Serve(ServeArgs),
     /// Run or list pipelines (multi-stage workflows).
     #[command(subcommand)]
     Pipeline(PipelineCommand),
@@ -208,11 +211,44 @@ pub struct TrainArgs {
     /// Compute device.
     #[command(flatten)]
     pub device: DeviceArg,
-    /// Train on several devices at once, comma-separated (`flex,flex`, `cuda:0,cuda:1`): each
-    /// step splits the batch over them and their gradients meet on the first. Beats `--device`
-    /// and `training.devices`.
+    /// Train on several devices at once, comma-separated (`flex,flex`, `cuda:0,cuda:1`,
+    /// `flex,ws://10.0.0.2:4000` for a device `frameworm serve` serves): each step splits the
+    /// batch over them and their gradients meet on the first. Beats `--device` and
+    /// `training.devices`.
     #[arg(long, value_delimiter = ',', value_name = "DEVICES")]
     pub devices: Vec<String>,
+    /// Remote devices: how to reach them.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// The token of remote devices and how long to wait for them, shared by `train` and `serve`.
+#[derive(Debug, Args)]
+pub struct RemoteArgs {
+    /// A file holding the token `frameworm serve` checks (default: the `FRAMEWORM_TOKEN`
+    /// environment variable). Never put the token itself on the command line or in a config.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<std::path::PathBuf>,
+    /// Seconds to wait for a remote device to connect.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, env = "FRAMEWORM_CONNECT_TIMEOUT")]
+    pub connect_timeout: u64,
+}
+
+/// `frameworm serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on. Loopback unless you say otherwise; any other address needs a
+    /// token (WebSocket is unencrypted: serve only on a trusted network). Port 0 picks a free port.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:4000")]
+    pub listen: std::net::SocketAddr,
+    /// The local device to serve.
+    #[command(flatten)]
+    pub device: DeviceArg,
+    /// A file holding the token clients must present (default: the `FRAMEWORM_TOKEN`
+    /// environment variable; without either, only a loopback address is served, to anyone on
+    /// this machine).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<std::path::PathBuf>,
 }
 
 /// `frameworm config …`

@@ -10,6 +10,7 @@ mod load;
 mod pipeline;
 mod plot;
 mod progress;
+mod serve;
 mod table;
 mod train;
 

@@ -25,7 +25,7 @@ pub fn run(name: &str, path: &Path, overrides: &ConfigArgs, quiet: bool, device:
         Some(p) if p.name == name => anyhow::Error::new(frameworm_core::locate_error(&config, "pipeline", error)),
         _ => anyhow::Error::new(error),
     })?;
-    let options = TrainOptions { device, data_parallel: Vec::new(), progress: console(quiet), resume: None, interrupt: Some(interrupt_flag()?) };
+    let options = TrainOptions { progress: console(quiet), interrupt: Some(interrupt_flag()?), ..TrainOptions::on(device) };
     let mut host = EngineHost::new(&mut registry, &config, options);
     let mut ctx = PipelineContext { config: &config, host: &mut host };
     let report = pipeline.run(&mut ctx).with_context(|| format!("pipeline `{name}` failed"))?;

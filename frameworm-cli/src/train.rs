@@ -6,8 +6,10 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
+use frameworm_core::device::{self, Token};
 use frameworm_core::{Config, Outcome, Override, ProgressSink, Registry, Resume, TrainOptions};
 
 use crate::RegisterFn;
@@ -86,15 +88,28 @@ pub fn config_validate(path: &Path, overrides: &ConfigArgs, disabled: &[String],
     Ok(())
 }
 
+/// The run's devices: `--devices`, else `training.devices`, else `--device`; remote ones
+/// connected with the token of `--token-file` or `FRAMEWORM_TOKEN`.
+fn devices(args: &TrainArgs, config: &Config) -> Result<TrainOptions> {
+    let mut specs = if args.devices.is_empty() { config.run.training.devices.clone() } else { args.devices.clone() };
+    if specs.is_empty() {
+        if !device::is_remote_spec(&args.device.spec) {
+            return Ok(TrainOptions::on(args.device.open()?));
+        }
+        specs.push(args.device.spec.clone());
+    }
+    let token = if specs.iter().any(|spec| device::is_remote_spec(spec)) { Token::resolve(args.remote.token_file.as_deref())? } else { None };
+    let list = device::parse_list(&specs, token.as_ref(), Duration::from_secs(args.remote.connect_timeout))?;
+    Ok(TrainOptions { data_parallel: list.data_parallel, device_names: list.names, ..TrainOptions::on(list.device) })
+}
+
 /// `frameworm train`.
 pub fn train(args: &TrainArgs, disabled: &[String], register: RegisterFn) -> Result<ExitCode> {
     let config = load(&args.config, &args.overrides)?;
     let mut registry = registry(&config, disabled, register)?;
     let interrupt = interrupt_flag()?;
     let resume = args.resume.as_deref().map(|value| if value == "auto" { Resume::Auto } else { Resume::Path(value.into()) });
-    let specs = if args.devices.is_empty() { &config.run.training.devices } else { &args.devices };
-    let (device, data_parallel) = if specs.is_empty() { (args.device.open()?, Vec::new()) } else { frameworm_core::device::parse_list(specs)? };
-    let options = TrainOptions { device, data_parallel, progress: console(args.quiet), resume, interrupt: Some(interrupt) };
+    let options = TrainOptions { progress: console(args.quiet), resume, interrupt: Some(interrupt), ..devices(args, &config)? };
     let report = frameworm_core::train(&mut registry, &config, options)?;
 
     let folder = report.run_dir.display();

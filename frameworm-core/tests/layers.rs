@@ -25,7 +25,7 @@ const LAYERS: &[(&str, u8)] = &[
 ];
 
 /// Uses within one layer that are allowed, as (user, used).
-const SAME_LAYER: &[(&str, &str)] = &[("images", "fsio"), ("config", "fsio"), ("device", "config")];
+const SAME_LAYER: &[(&str, &str)] = &[("images", "fsio"), ("config", "fsio"), ("device", "config"), ("device", "fsio")];
 
 /// Code without comments and string contents: `//` to the end of a line (outside string
 /// literals) is dropped, and the characters between a string's quotes become spaces.

@@ -46,6 +46,30 @@ pub enum TrainError {
     /// Resuming is impossible.
     #[error("cannot resume: {0}")]
     Resume(String),
+    /// A device stopped answering mid-run (a `frameworm serve` server killed or unreachable).
+    #[error(
+        "device `{name}` ({position} of {count}) stopped answering at epoch {epoch}, after step {step}: {reason}; {}",
+        match checkpoint {
+            Some(path) => format!("the last checkpoint is intact: resume on the devices still up with `--resume {}` (same global batch)", path.display()),
+            None => "no checkpoint had been written yet".to_string(),
+        }
+    )]
+    DeviceLost {
+        /// The device as given (`ws://HOST:PORT`).
+        name: String,
+        /// Its position in the device list, from 1.
+        position: usize,
+        /// How many devices the run had.
+        count: usize,
+        /// What asking it gave.
+        reason: String,
+        /// The epoch that was running, from 1.
+        epoch: usize,
+        /// Steps completed.
+        step: u64,
+        /// The last checkpoint written (or resumed from).
+        checkpoint: Option<std::path::PathBuf>,
+    },
     /// A request that cannot be carried out as asked (e.g. sampling from a classifier).
     #[error("{0}")]
     Usage(String),

@@ -27,6 +27,10 @@ pub struct TrainOptions {
     /// Further devices every step also runs on (data parallelism: each takes a slice of the
     /// global batch; `engine::parallel`); empty: one device.
     pub data_parallel: Vec<Device>,
+    /// How messages name [`TrainOptions::device`] and then each of
+    /// [`TrainOptions::data_parallel`] (the `--devices` entries as given, `device::DeviceList`);
+    /// a device without a name here is shown in burn's debug form.
+    pub device_names: Vec<String>,
     /// Where progress events go; `None` reports nothing.
     pub progress: Option<Arc<dyn ProgressSink>>,
     /// Continue from a checkpoint.
@@ -38,7 +42,7 @@ pub struct TrainOptions {
 impl TrainOptions {
     /// Train on `device`, reporting nothing, with no resume and no interrupt flag.
     pub fn on(device: Device) -> Self {
-        TrainOptions { device, data_parallel: Vec::new(), progress: None, resume: None, interrupt: None }
+        TrainOptions { device, data_parallel: Vec::new(), device_names: Vec::new(), progress: None, resume: None, interrupt: None }
     }
 }
 
@@ -47,6 +51,7 @@ impl std::fmt::Debug for TrainOptions {
         f.debug_struct("TrainOptions")
             .field("device", &self.device)
             .field("data_parallel", &self.data_parallel)
+            .field("device_names", &self.device_names)
             .field("progress", &self.progress.is_some())
             .field("resume", &self.resume)
             .field("interrupt", &self.interrupt.is_some())

@@ -33,6 +33,8 @@ pub(super) struct Run<'a> {
     pub(super) hooks: RunHooks<'a>,
     pub(super) device: Device,
     pub(super) train_device: Device,
+    /// Every device of the run with the name messages use, the model's first.
+    pub(super) devices: Vec<(String, Device)>,
     pub(super) train: Subset,
     pub(super) validation: Option<Subset>,
     pub(super) model: Box<dyn DynModel>,
@@ -89,9 +91,15 @@ impl<'a> Run<'a> {
         let run = &config.run;
         let mut state = CheckpointState::new(&run.model.name, plan.model.type_name(), run.seed);
         state.data = Some(plan.data.schema.clone());
+        let devices = std::iter::once(&options.device)
+            .chain(&options.data_parallel)
+            .enumerate()
+            .map(|(index, device)| (options.device_names.get(index).cloned().unwrap_or_else(|| format!("{device:?}")), device.clone()))
+            .collect();
         let mut engine = Run {
             config,
             hooks,
+            devices,
             prefetch: run.data.prefetch_depth(crate::device::on_cpu(&device)),
             device,
             train_device,
@@ -171,7 +179,11 @@ impl<'a> Run<'a> {
     /// Runs the loop and reports; on failure fires `on_error` (unless a hook failed: it has
     /// fired already) and flushes the log before returning the error.
     pub(super) fn execute_to_report(mut self) -> Result<TrainReport, TrainError> {
-        let outcome = match self.execute() {
+        let executed = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.execute())) {
+            Ok(executed) => executed,
+            Err(panic) => Err(self.lost_device(panic)),
+        };
+        let outcome = match executed {
             Ok(outcome) => outcome,
             Err(error) => {
                 self.progress.send(ProgressEvent::Abandoned);
@@ -199,4 +211,29 @@ impl<'a> Run<'a> {
             samples_per_second: if self.busy.is_zero() { 0.0 } else { self.samples as f64 / self.busy.as_secs_f64() },
         })
     }
+
+    /// After the loop panicked: the first device that no longer answers, as the run's error
+    /// (burn-remote panics on a read from a server that went away). Where every device answers
+    /// the panic was not a lost device, and goes on as it was.
+    fn lost_device(&self, panic: Box<dyn std::any::Any + Send>) -> TrainError {
+        if self.devices.len() > 1 || crate::device::is_remote_spec(&self.devices[0].0) {
+            for (index, (name, device)) in self.devices.iter().enumerate() {
+                if let Err(reason) = crate::device::answers(device, DEVICE_PROBE_TIMEOUT) {
+                    return TrainError::DeviceLost {
+                        name: name.clone(),
+                        position: index + 1,
+                        count: self.devices.len(),
+                        reason,
+                        epoch: self.state.epoch + 1,
+                        step: self.state.step,
+                        checkpoint: self.latest.clone(),
+                    };
+                }
+            }
+        }
+        std::panic::resume_unwind(panic)
+    }
 }
+
+/// How long a device may take to answer after a failed step before it counts as lost.
+const DEVICE_PROBE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -121,7 +121,7 @@ fn two_epochs_of_three_batches_fire_every_hook_in_order() {
     let layers = LayeredConfig::from_value("test.yaml".as_ref(), serde_yaml::from_str(&yaml).unwrap());
     let config = Config::from_layers(layers).unwrap();
     let mut registry = Registry::build(register, &[]).unwrap();
-    let options = TrainOptions { device: Device::default(), data_parallel: Vec::new(), progress: None, resume: None, interrupt: None };
+    let options = TrainOptions::on(Device::default());
     let report = frameworm_core::train(&mut registry, &config, options).unwrap();
     assert_eq!(report.outcome, Outcome::Completed);
     assert_eq!(report.steps, 6);

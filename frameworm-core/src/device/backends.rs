@@ -1,5 +1,6 @@
-//! Compute devices: which burn backends this build carries (cargo features of the root package,
-//! forwarded to this crate) and the `--device` grammar that picks one of them at run time.
+//! Local compute devices: which burn backends this build carries (cargo features of the root
+//! package, forwarded to this crate) and the `--device` grammar that picks one of them at run
+//! time; [`DeviceError`], the one error of the device module.
 //!
 //! burn 0.22 dispatches every tensor operation through [`Device`], so one binary can hold
 //! several backends; [`BACKENDS`] is the one table that drives parsing, `frameworm info` and
@@ -115,14 +116,54 @@ pub enum DeviceError {
         /// The backends this build has.
         compiled: String,
     },
-    /// A burn-remote address, which this build cannot reach yet.
-    #[error(
-        "device `{spec}`: remote devices (burn-remote servers) are not compiled into this build yet; \
-         train on local devices (`--devices flex,flex`; README: Scaling out)"
-    )]
-    Remote {
+    /// A burn-remote address in a build without the `remote` feature.
+    #[error("device `{spec}`: this build has no remote devices; rebuild with `cargo build --release --features remote` (on by default)")]
+    RemoteNotCompiled {
         /// What was given.
         spec: String,
+    },
+    /// A burn-remote address where only a local device can be used (`--device` of
+    /// `evaluate`, `sample`, `export`).
+    #[error("device `{spec}`: a remote device trains only (`train --devices {spec}` or `training.devices`); pick a local device here")]
+    RemoteHere {
+        /// What was given.
+        spec: String,
+    },
+    /// A remote address that is not `ws://HOST:PORT`.
+    #[error("device `{spec}`: {reason}; write a remote device as `ws://HOST:PORT`, the address `frameworm serve` prints")]
+    BadRemote {
+        /// What was given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The server refused this client's credential.
+    #[error("device `{spec}`: the server refused this client: {}", if *token_given {
+        format!("the token presented (from --token-file or {}) is not the server's", super::token::Token::ENV)
+    } else {
+        format!("it presented no token; set {} or pass --token-file FILE with the server's token", super::token::Token::ENV)
+    })]
+    RemoteRefused {
+        /// The address.
+        spec: String,
+        /// Whether this client presented a token at all.
+        token_given: bool,
+    },
+    /// The server could not be reached or the session could not be opened.
+    #[error("device `{spec}`: cannot connect: {reason}")]
+    RemoteUnreachable {
+        /// The address.
+        spec: String,
+        /// burn-remote's reason.
+        reason: String,
+    },
+    /// The server did not answer in time.
+    #[error("device `{spec}`: no answer within {seconds} s while connecting; check the address and that `frameworm serve` runs there (--connect-timeout sets the wait)")]
+    RemoteTimeout {
+        /// The address.
+        spec: String,
+        /// The wait.
+        seconds: u64,
     },
     /// A malformed index.
     #[error("device `{spec}`: `{index}` is not a device index (expected a number, as in `cuda:0`)")]
@@ -158,12 +199,13 @@ pub fn cpu() -> Result<Device, DeviceError> {
     open(first, None)
 }
 
-/// Parses a `--device` value: `auto`, `cpu`, a backend name (`flex`, `tch`, `llvm`, `ndarray`,
-/// `cuda`, `wgpu`), `cuda:N`, `wgpu:N`, or `tch:cuda:N`. Names are case-insensitive.
+/// Parses a local `--device` value: `auto`, `cpu`, a backend name (`flex`, `tch`, `llvm`,
+/// `ndarray`, `cuda`, `wgpu`), `cuda:N`, `wgpu:N`, or `tch:cuda:N`. Names are case-insensitive.
+/// Remote devices (`ws://…`) connect through [`parse_list`](super::parse_list).
 pub fn parse(spec: &str) -> Result<Device, DeviceError> {
     let lower = spec.trim().to_ascii_lowercase();
-    if lower.starts_with("ws://") || lower.starts_with("wss://") {
-        return Err(DeviceError::Remote { spec: spec.to_string() });
+    if super::remote::is_remote_spec(&lower) {
+        return Err(DeviceError::RemoteHere { spec: spec.to_string() });
     }
     match lower.as_str() {
         "auto" | "" => return auto(),
@@ -190,24 +232,6 @@ pub fn parse(spec: &str) -> Result<Device, DeviceError> {
         },
         _ => Err(unknown()),
     }
-}
-
-/// The devices of a `--devices` list (`flex,flex`, `cuda:0,cuda:1`): the first, which holds the
-/// model, and the others (`TrainOptions { device, data_parallel, .. }`); an empty list is an
-/// error, so a run always has a device to hold its model.
-pub fn parse_list<S: AsRef<str>>(specs: &[S]) -> Result<(Device, Vec<Device>), DeviceError> {
-    if specs.len() > 1
-        && let Some(empty) = specs.iter().position(|spec| spec.as_ref().trim().is_empty())
-    {
-        let list = specs.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(",");
-        return Err(DeviceError::EmptyEntry { list, position: empty + 1 });
-    }
-    let mut devices = specs.iter().map(|spec| parse(spec.as_ref())).collect::<Result<Vec<_>, _>>()?;
-    if devices.is_empty() {
-        return Err(DeviceError::Unknown { spec: String::new(), names: BACKENDS.map(|b| b.name).join(", ") });
-    }
-    let first = devices.remove(0);
-    Ok((first, devices))
 }
 
 /// Opens `backend`'s device number `index` (`None`: the backend's default device).
