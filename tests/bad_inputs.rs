@@ -8,8 +8,8 @@
 //! Kinds of case (`kind:` in case.yaml):
 //! - `manifest`: the case's `plugins/*/plugin.yaml` files become a small workspace, checked by
 //!   the one validator (`frameworm_manifest::{discover, validate}`, as build.rs does);
-//! - `ui`: a compile error pinned by a trybuild test in `tests/ui/` (compiled by
-//!   `tests/compile_fail.rs`; here its pinned stderr is checked for the fragments);
+//! - `ui`: a compile error pinned by a trybuild test in `frameworm-core/tests/ui/` (compiled by
+//!   `frameworm-core/tests/compile_fail.rs`; here its pinned stderr is checked for the fragments);
 //! - `cli`: the real `frameworm` binary with `args:`;
 //! - `child`: the same command line run in a child process of this test binary with the
 //!   built-in plugins plus an observer plugin (`hook:` picks what it does: `panic@N`, `fail@N`,

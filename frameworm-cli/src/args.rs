@@ -36,6 +36,10 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// Write a checkpoint's model as safetensors (with its config and data schema in the header) or burnpack.
     Export(ExportArgs),
+    /// Run a trained model on new inputs with its run's preprocessing: a CSV/TSV table (one
+    /// prediction per row), an image or a folder of images (one line per file), or a text file
+    /// (a language model's prompt).
+    Predict(PredictArgs),
     /// Draw a run's loss and metric curves (metrics.csv) as a PNG.
     Plot(PlotArgs),
     /// Version, compiled backends, devices found and plugin counts.
@@ -127,6 +131,43 @@ pub struct ExportArgs {
     /// The file to write (default: RUN/export/model-STEP.safetensors).
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
+}
+
+/// `frameworm predict`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("trained").required(true).args(["checkpoint", "model"])))]
+pub struct PredictArgs {
+    /// A checkpoint folder, or a run folder / its `checkpoints` folder (uses `latest`).
+    #[arg(long, value_name = "PATH")]
+    pub checkpoint: Option<std::path::PathBuf>,
+    /// A `frameworm export --format safetensors` file (its header carries the model, config and
+    /// data schema).
+    #[arg(long, value_name = "FILE.safetensors")]
+    pub model: Option<std::path::PathBuf>,
+    /// What to predict on: a CSV/TSV table, an image, a folder of images, or a text file.
+    #[arg(long, value_name = "PATH")]
+    pub input: std::path::PathBuf,
+    /// Write the predictions (CSV; text for a language model) to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// Tables: copy this column of each input row into the output first (an id).
+    #[arg(long, value_name = "COLUMN")]
+    pub id: Option<String>,
+    /// Items per forward pass.
+    #[arg(long, default_value_t = 256)]
+    pub batch_size: usize,
+    /// Language models: tokens to generate after the prompt.
+    #[arg(long, default_value_t = 200)]
+    pub tokens: usize,
+    /// Language models: sampling temperature (0: always the most likely token).
+    #[arg(long, default_value_t = 1.0)]
+    pub temperature: f64,
+    /// Language models: seed of the draw (default: the run's seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Compute device.
+    #[command(flatten)]
+    pub device: DeviceArg,
 }
 
 /// `frameworm plot`.

@@ -24,6 +24,7 @@ pub fn dispatch(cli: Cli, register: RegisterFn) -> Result<ExitCode> {
         Command::Evaluate(args) => crate::generate::evaluate(args, &cli.disable_plugin, register)?,
         Command::Plot(args) => crate::plot::plot(args)?,
         Command::Serve(args) => crate::serve::serve(args)?,
+        Command::Predict(args) => crate::generate::predict(args, &cli.disable_plugin, register)?,
         Command::Export(args) => crate::generate::export(args, &cli.disable_plugin, register)?,
         Command::Pipeline(PipelineCommand::Run { name, config, overrides, quiet, device }) => {
             crate::pipeline::run(name, config, overrides, *quiet, device.open()?, &cli.disable_plugin, register)?
@@ -36,7 +37,7 @@ pub fn dispatch(cli: Cli, register: RegisterFn) -> Result<ExitCode> {
 fn other(cli: &Cli, register: RegisterFn) -> Result<()> {
     let registry = || Registry::build(register, &cli.disable_plugin).context("cannot build the plugin registry");
     match &cli.command {
-        Command::Train(_) | Command::Config(_) | Command::Sample(_) | Command::Evaluate(_) | Command::Plot(_) | Command::Export(_) | Command::Serve(_) => {
+        Command::Train(_) | Command::Config(_) | Command::Sample(_) | Command::Evaluate(_) | Command::Plot(_) | Command::Export(_) | Command::Serve(_) | Command::Predict(_) => {
             unreachable!("dispatched above")
         }
         Command::Pipeline(PipelineCommand::Run { .. }) => unreachable!("dispatched above"),

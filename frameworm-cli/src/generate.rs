@@ -1,6 +1,7 @@
-//! `frameworm sample`, `evaluate` and `export`: load a checkpoint with the config it was trained
-//! with, then draw a PNG grid of samples, score metric plugins on the run's held-out split, or
-//! write the model in a format other tools read.
+//! `frameworm sample`, `evaluate`, `export` and `predict`: load a checkpoint with the config it
+//! was trained with (or, for `predict`, a safetensors export), then draw a PNG grid of samples,
+//! score metric plugins on the run's held-out split, write the model in a format other tools
+//! read, or run it on new inputs.
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use frameworm_core::burn::tensor::Device;
 use frameworm_core::{Evaluation, Registry, Trained};
 
 use crate::RegisterFn;
-use crate::args::{DeviceArg, EvaluateArgs, ExportArgs, SampleArgs};
+use crate::args::{DeviceArg, EvaluateArgs, ExportArgs, PredictArgs, SampleArgs};
 use crate::table;
 
 /// The registry, the device and the checkpoint `sample` and `evaluate` work on, after checking
@@ -57,6 +58,41 @@ pub fn export(args: &ExportArgs, disabled: &[String], register: RegisterFn) -> R
     let out = args.out.clone().unwrap_or_else(|| frameworm_core::default_export_path(&trained, format));
     let written = frameworm_core::export(&mut registry, &trained, format, &out)?;
     println!("exported model `{}` (step {}) as {} to {}", trained.config.run.model.name, trained.state.step, format.name(), written.display());
+    Ok(())
+}
+
+/// `frameworm predict`: predictions to `--out` (written whole or not at all) or stdout.
+pub fn predict(args: &PredictArgs, disabled: &[String], register: RegisterFn) -> Result<()> {
+    let registry = Registry::build(register, disabled).context("cannot build the plugin registry")?;
+    let device = args.device.open()?;
+    let trained = match (&args.checkpoint, &args.model) {
+        (Some(checkpoint), _) => frameworm_core::load_trained(&registry, checkpoint, &device)?,
+        (None, Some(file)) => frameworm_core::load_export(&registry, file, &device)?,
+        (None, None) => unreachable!("clap requires one of --checkpoint and --model"),
+    };
+    if args.out.as_deref().is_some_and(Path::is_dir) {
+        anyhow::bail!("--out {}: is a folder; name the file to write", args.out.as_deref().unwrap_or(Path::new("")).display());
+    }
+    let options = frameworm_core::PredictOptions {
+        id_column: args.id.clone(),
+        batch_size: args.batch_size,
+        tokens: args.tokens,
+        temperature: args.temperature,
+        seed: args.seed.unwrap_or(trained.config.run.seed),
+    };
+    let predicted = frameworm_core::predict(&trained, &args.input, &options, &device)?;
+    let text = predicted.to_csv();
+    match &args.out {
+        Some(out) => {
+            frameworm_core::write_atomic(out, text.as_bytes())?;
+            let count = match &predicted {
+                frameworm_core::Predicted::Table { rows, .. } => format!("{} predictions", rows.len()),
+                frameworm_core::Predicted::Text(_) => "the generated text".into(),
+            };
+            eprintln!("wrote {count} to {}", out.display());
+        }
+        None => print!("{text}"),
+    }
     Ok(())
 }
 

@@ -46,7 +46,7 @@ pub use contract::{
 pub use data::{PluginItems, SampleBatcher, Subset, gunzip};
 pub use engine::{
     EngineHost, ExportFormat, ProgressEvent, default_export_path, export, ProgressSink, Resume, TrainError, TrainOptions, Trained, build_metrics, data_info,
-    evaluate, generate, load as load_trained, sample, train,
+    evaluate, generate, load as load_trained, load_export, predict, PredictOptions, Predicted, sample, train,
 };
 pub use engine::checkpoint::{CheckpointError, CheckpointState};
 pub use fsio::{FileError, write_atomic, write_synced};

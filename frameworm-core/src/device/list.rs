@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use burn::tensor::Device;
 
-use super::backends::{BACKENDS, DeviceError, parse};
+use super::backends::{BACKENDS, parse};
+use super::error::DeviceError;
 use super::remote::{connect, is_remote_spec};
 use super::token::Token;
 

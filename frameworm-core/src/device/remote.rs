@@ -15,7 +15,7 @@ use std::time::Duration;
 use burn::tensor::{Device, Tensor};
 use thiserror::Error;
 
-use super::backends::DeviceError;
+use super::error::DeviceError;
 use super::token::Token;
 
 /// How long connecting to a remote device may take by default (burn-remote itself gives up on
@@ -231,7 +231,7 @@ mod tests {
         if !cfg!(feature = "flex") {
             return;
         }
-        let device = super::super::backends::parse("flex").unwrap();
+        let device = Device::default();
         let error = Server::bind(ServeOptions { listen: "0.0.0.0:0".parse().unwrap(), device, token: None }).unwrap_err();
         assert!(matches!(error, ServeError::NoToken { .. }), "{error}");
         assert!(error.to_string().contains("FRAMEWORM_TOKEN"), "{error}");
