@@ -76,6 +76,10 @@ fn bench_device() -> Device {
 /// `--prefetch N` (the engine's `data.prefetch`; unset: the engine's default), set once.
 static PREFETCH: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
 
+/// `--precision f32|bf16|f16` (the engine's `training.precision`, frameworm and parallel modes;
+/// the bare loop stays f32), set once.
+static PRECISION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 /// `--device`, set once from the command line.
 static DEVICE_SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
@@ -175,11 +179,12 @@ fn run_yaml(model: &str, batch: usize, items: usize, output_dir: &Path, num_work
          optimizer: {{name: adam, lr: {LR}, betas: [0.9, 0.999], eps: 1.0e-5}}\n\
          scheduler: {{name: constant}}\n\
          data: {{batch_size: {batch}, val_split: 0.0, shuffle: true, num_workers: {num_workers}{prefetch}}}\n\
-         training: {{epochs: 1, log_every: 1}}\n\
+         training: {{epochs: 1, log_every: 1, precision: {precision}}}\n\
          checkpoint: {{enabled: false}}\n\
          callbacks: []\n\
          metrics: []\n",
         prefetch = PREFETCH.get().map(|n| format!(", prefetch: {n}")).unwrap_or_default(),
+        precision = PRECISION.get().map_or("f32", String::as_str),
         output = serde_json::to_string(&output_dir.display().to_string()).expect("a string serialises"),
         model_section = model_section(model),
         trainer_section = trainer_section(model),
@@ -234,11 +239,13 @@ struct Args {
     /// The `--devices` lists as given (`serve:K` unreplaced), for the table.
     labels: Vec<String>,
     prefetch: Option<usize>,
+    /// `--precision`: the engine's `training.precision`.
+    precision: Option<String>,
     case: Option<(String, usize, Mode)>,
 }
 
 const USAGE: &str = "usage: cargo bench --bench throughput -- [--models mlp-classifier,vae,dcgan,ddpm,char-transformer] [--batch 32,128] \
-                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0] [--device auto] [--devices A,B]… [--serve N] [--prefetch N]";
+                     [--warmup 5] [--steps 30] [--repeat 1] [--pytorch FILE] [--json FILE] [--sections] [--num-workers 0] [--device auto] [--devices A,B]… [--serve N] [--prefetch N] [--precision f32|bf16|f16]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -256,6 +263,7 @@ fn parse_args() -> Result<Args, String> {
         serve: 0,
         labels: Vec::new(),
         prefetch: None,
+        precision: None,
         case: None,
     };
     let mut it = std::env::args().skip(1);
@@ -296,6 +304,7 @@ fn parse_args() -> Result<Args, String> {
             "--devices" => args.devices.push(value("--devices")?),
             "--serve" => args.serve = number("--serve", value("--serve")?)?,
             "--prefetch" => args.prefetch = Some(number("--prefetch", value("--prefetch")?)?),
+            "--precision" => args.precision = Some(value("--precision")?),
             "--case" => {
                 let text = value("--case")?;
                 let parts: Vec<&str> = text.split(',').collect();
@@ -321,6 +330,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(precision) = &args.precision {
+        PRECISION.set(precision.clone()).expect("set once");
+    }
     if let Some(depth) = args.prefetch {
         PREFETCH.set(depth).expect("set once");
     }
@@ -720,6 +732,7 @@ fn run_child(model: &str, batch: usize, mode: Mode, args: &Args) -> Result<CaseR
             _ => Vec::new(),
         })
         .args(args.prefetch.iter().flat_map(|depth| ["--prefetch".to_string(), depth.to_string()]))
+        .args(args.precision.iter().flat_map(|p| ["--precision".to_string(), p.clone()]))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

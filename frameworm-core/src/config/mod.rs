@@ -19,7 +19,7 @@ pub use error::{ConfigError, error_key_and_message};
 pub use layers::{ConfigFiles, FileSystem, LayeredConfig, MemoryFiles, Override};
 pub use sections::{
     CheckpointConfig, DataConfig, MonitorMode, OptimizerConfig, OptimizerKind, PluginsConfig, RunConfig, SchedulerConfig,
-    SchedulerKind, TrainingConfig,
+    SchedulerKind, TrainingConfig, Precision,
 };
 
 

@@ -235,11 +235,38 @@ pub struct TrainingConfig {
     /// Train on several devices at once (`[flex, flex]`, `[cuda:0, cuda:1]`): each step splits
     /// the batch over them, the first holds the model. Empty: `--device`. `--devices` wins.
     pub devices: Vec<String>,
+    /// The float type the model computes, and keeps its weights, in: `f32` (the default),
+    /// `bf16` or `f16`, where the device's backend has it.
+    pub precision: Precision,
 }
 
 impl Default for TrainingConfig {
     fn default() -> Self {
-        TrainingConfig { epochs: 10, val_every: 1, max_steps: None, log_every: 1, devices: Vec::new() }
+        TrainingConfig { epochs: 10, val_every: 1, max_steps: None, log_every: 1, devices: Vec::new(), precision: Precision::F32 }
+    }
+}
+
+/// `training.precision`: the float type of a run's tensors.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 32-bit floats.
+    #[default]
+    F32,
+    /// bfloat16: f32's range, 8 bits of mantissa.
+    Bf16,
+    /// IEEE half precision.
+    F16,
+}
+
+impl Precision {
+    /// The name as written in configs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::Bf16 => "bf16",
+            Precision::F16 => "f16",
+        }
     }
 }
 

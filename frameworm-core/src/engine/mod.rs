@@ -28,6 +28,7 @@ mod host;
 mod optim;
 mod options;
 mod parallel;
+mod precision;
 mod predict;
 mod progress;
 mod resume;

@@ -18,6 +18,7 @@ use super::resume::{self, ResumeTarget};
 use super::run_dir::{self, MetricsLog, RunLock};
 use super::error::TrainError;
 use super::optim;
+use super::precision;
 use super::options::TrainOptions;
 use super::parallel::DataParallel;
 use crate::config::Config;
@@ -65,6 +66,8 @@ impl<'a> Run<'a> {
     /// Plans the run, builds its optimizer and scheduler, locks and restores what it resumes
     /// from, and only then creates (or reopens) its run folder: a refused run writes nothing.
     pub(super) fn prepare(registry: &'a mut Registry, config: &'a Config, options: &TrainOptions) -> Result<Run<'a>, TrainError> {
+        let mut devices: Vec<Device> = std::iter::once(&options.device).chain(&options.data_parallel).cloned().collect();
+        precision::apply(config, &mut devices)?;
         let device = options.device.clone();
         let train_device = device.clone().autodiff();
         let mut plan = RunPlan::new(registry, config, &device, &train_device)?;
