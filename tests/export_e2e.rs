@@ -1,6 +1,7 @@
 //! `frameworm export` through the real binary, and the file read back through the library: a
 //! fresh model built by name and loaded from the safetensors file predicts exactly what the
-//! checkpoint predicts; the header carries the model, config and data schema; ONNX is refused
+//! checkpoint predicts (the mlp), and one built from the file alone reconstructs exactly what the
+//! checkpoint does (the vae); the header carries the model, config and data schema; ONNX is refused
 //! with what to use instead; a refused export writes nothing.
 
 mod common;
@@ -68,4 +69,31 @@ fn onnx_is_refused_with_what_to_use_and_writes_nothing() {
     assert!(!export.status.success());
     assert!(text(&export).contains("burn 0.22 cannot write ONNX") && text(&export).contains("--format safetensors"), "{}", text(&export));
     assert!(!file.exists() && !dir.join("export").exists(), "a refused export wrote a file");
+}
+
+#[test]
+fn a_vae_export_loads_through_its_header_alone_and_reconstructs_the_same() {
+    let output = tempfile::tempdir().unwrap();
+    let run = train("configs/vae-digits.yaml", output.path(), &["--set", "training.epochs=1", "--set", "callbacks=[]"]);
+    assert!(run.status.success(), "{}", text(&run));
+    let dir = run_dir(output.path(), "vae-digits-");
+    let file = output.path().join("vae.safetensors");
+    let export = frameworm().args(["export", "--checkpoint"]).arg(&dir).arg("--out").arg(&file).output().unwrap();
+    assert!(export.status.success(), "{}", text(&export));
+
+    let registry = frameworm::registry().unwrap();
+    let device = Device::default();
+    let trained = frameworm::load_trained(&registry, &dir, &device).unwrap();
+    // Built from the file alone: the model named in its header, from its config and schema.
+    let exported = frameworm::core::load_export(&registry, &file, &device).unwrap();
+    assert_eq!(exported.config.run.model.name, "vae");
+    let data = frameworm::core::prepare_data(&registry, &trained.config).unwrap();
+    let held_out = data.validation.unwrap();
+    let items: Vec<Sample> = (0..16).map(|i| held_out.get(i).unwrap()).collect();
+    let batch = Batch::stack(held_out.wrapped.schema(), &items, &device);
+    let pixels = |model: &frameworm::core::Trained| -> Vec<f32> {
+        let images = model.model.reconstruction(&batch).unwrap().expect("a vae reconstructs");
+        images.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
+    };
+    assert_eq!(pixels(&exported), pixels(&trained), "the exported vae reconstructs differently");
 }

@@ -124,6 +124,14 @@ fn a_folder_of_images_gets_one_line_per_file() {
     let right = lines[1..].iter().filter(|line| line.split(',').next().unwrap().ends_with(&format!("label{}.png", line.split(',').nth(1).unwrap()))).count();
     assert!(right >= 32, "{right} of 40 digits predicted right: {stdout}");
 
+    // The mlp's safetensors export alone predicts the same.
+    let export = dir.path().join("mlp.safetensors");
+    let exported = frameworm().args(["export", "--checkpoint", path(&run), "--out", path(&export)]).output().unwrap();
+    assert!(exported.status.success(), "{}", text(&exported));
+    let (ok, from_export, all) = predict(&["--model", path(&export), "--input", path(&images)]);
+    assert!(ok, "{all}");
+    assert_eq!(from_export, stdout, "the export predicts differently from its checkpoint");
+
     // One image of the wrong size: an error naming it.
     let big = dir.path().join("big.png");
     image::GrayImage::new(28, 28).save(&big).unwrap();
