@@ -158,6 +158,13 @@ fn a_language_model_continues_a_prompt() {
     assert_eq!(continuation.chars().count(), 40, "{printed:?}");
     assert!(continuation.chars().all(|c| verse.contains(c)), "{continuation:?} has a character the text lacks");
 
+    // `predict` with the prompt in a file writes the same text as `sample --prompt`.
+    let prompt = output.path().join("prompt.txt");
+    std::fs::write(&prompt, "And ").unwrap();
+    let predicted = frameworm().args(["predict", "--checkpoint"]).arg(&run).arg("--input").arg(&prompt).args(["--tokens", "40", "--seed", "3"]).output().unwrap();
+    assert!(predicted.status.success(), "{}", text(&predicted));
+    assert_eq!(String::from_utf8(predicted.stdout).unwrap().trim_end(), printed.trim_end(), "predict and sample disagree on the same prompt and seed");
+
     let unknown = frameworm().args(["sample", "--checkpoint"]).arg(&run).args(["--prompt", "Zeus"]).output().unwrap();
     assert_eq!(unknown.status.code(), Some(1), "{}", text(&unknown));
     assert!(text(&unknown).contains("the prompt's character 'Z' is not in the model's vocabulary"), "{}", text(&unknown));
