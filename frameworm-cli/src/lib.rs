@@ -60,11 +60,7 @@ where
             ExitCode::FAILURE
         }
         Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "no message".into());
+            let message = frameworm_core::panic_message(payload.as_ref());
             eprintln!(
                 "error: internal error: {message}\nThis is a bug in Frameworm or one of its plugins; please report it with the \
                  command you ran (with RUST_BACKTRACE=1 set, the report shows where it happened)."

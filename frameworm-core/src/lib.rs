@@ -7,7 +7,7 @@
 //!
 //! | layer | modules | what |
 //! |---|---|---|
-//! | L0 | `config`, `fsio`, `device`, `images` | YAML layers and sections, durable writes, backends, PNG grids |
+//! | L0 | `config`, `fsio`, `device`, `panic`, `images` | YAML layers and sections, durable writes, backends and remote devices, panic messages, PNG grids |
 //! | L1 | `contract` | what plugins implement and receive: data units, the six kinds, hooks, errors, reports |
 //! | L2 | `registry`, `data` | constructors by kind and name; datasets, splits, loaders, prefetch |
 //! | L3 | `session` | the run plan: config checked and located once, components built once |
@@ -21,6 +21,7 @@ pub mod config;
 mod contract;
 mod data;
 pub mod device;
+mod panic;
 mod engine;
 mod fsio;
 #[doc(hidden)]
@@ -50,6 +51,7 @@ pub use engine::{
 };
 pub use engine::checkpoint::{CheckpointError, CheckpointState};
 pub use fsio::{FileError, write_atomic, write_synced};
+pub use panic::panic_message;
 pub use images::{GridError, GridLayout, grid_image, write_grid};
 pub use registry::{ComponentMeta, Declared, PluginInfo, PluginRegistrar, Registrar, Registry, RegistrySummary};
 pub use session::{Monitor, PlanError, PlannedCallback, RunData, RunPlan, check as check_config, check_data, check_fields, locate as locate_error, prepare_data, resolved as resolved_config};

@@ -13,6 +13,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("fsio", 0),
     ("device", 0),
     ("images", 0),
+    ("panic", 0),
     ("contract", 1),
     ("registry", 2),
     ("data", 2),
@@ -25,7 +26,7 @@ const LAYERS: &[(&str, u8)] = &[
 ];
 
 /// Uses within one layer that are allowed, as (user, used).
-const SAME_LAYER: &[(&str, &str)] = &[("images", "fsio"), ("config", "fsio"), ("device", "config"), ("device", "fsio")];
+const SAME_LAYER: &[(&str, &str)] = &[("images", "fsio"), ("config", "fsio"), ("device", "config"), ("device", "fsio"), ("device", "panic")];
 
 /// Code without comments and string contents: `//` to the end of a line (outside string
 /// literals) is dropped, and the characters between a string's quotes become spaces.

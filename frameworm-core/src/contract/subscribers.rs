@@ -315,11 +315,7 @@ fn call(subscriber: &mut Subscriber, event: &HookEvent<'_>, ctx: &mut HookContex
         Ok(Err(message)) => ("failed", message),
         Err(panic) => (
             "panicked",
-            panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "(no message)".to_string()),
+            crate::panic::panic_message(panic.as_ref()),
         ),
     };
     Some(HookFailure {

@@ -59,11 +59,7 @@ impl Iterator for Prefetched {
                 // The producer hung up: either the pass is over or it panicked.
                 self.receiver = None;
                 let panic = self.handle.take().and_then(|handle| handle.join().err())?;
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "no message".into());
+                let message = crate::panic::panic_message(panic.as_ref());
                 Some(Err(DatasetError::new(std::io::Error::other(format!("the data loading thread panicked: {message}")))))
             }
         }

@@ -16,6 +16,7 @@ use burn::tensor::{Device, Tensor};
 use thiserror::Error;
 
 use super::error::DeviceError;
+use crate::panic::panic_message;
 use super::token::Token;
 
 /// How long connecting to a remote device may take by default (burn-remote itself gives up on
@@ -107,15 +108,6 @@ fn within<T: Send + 'static>(timeout: Duration, work: impl FnOnce() -> T + Send 
         return Some(Err(format!("cannot start a thread: {error}")));
     }
     receiver.recv_timeout(timeout).ok()
-}
-
-/// The text of a panic's payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".into())
 }
 
 /// What a server serves and where.

@@ -21,7 +21,7 @@ fn dtype(precision: Precision) -> FloatDType {
 /// Sets every device of the run to `training.precision`. A device already in that type is left
 /// as it is; a backend without the type, or a device whose float type is already fixed to
 /// another in this process (a library user training twice), is an error at the config key.
-pub(super) fn apply(config: &Config, devices: &mut [Device]) -> Result<(), TrainError> {
+pub(super) fn apply<'d>(config: &Config, devices: impl IntoIterator<Item = &'d mut Device>) -> Result<(), TrainError> {
     let precision = config.run.training.precision;
     let wanted = dtype(precision);
     for device in devices {

@@ -58,26 +58,20 @@ pub enum Predicted {
 }
 
 impl Predicted {
-    /// The table as CSV text (cells quoted where needed); the text as it is.
+    /// The table as CSV text (cells quoted where needed, by the `csv` crate); the text as it is.
     pub fn to_csv(&self) -> String {
         match self {
             Predicted::Text(text) => text.clone(),
             Predicted::Table { header, rows } => {
-                let mut out = String::new();
+                let mut writer = csv::Writer::from_writer(Vec::new());
                 for row in std::iter::once(header).chain(rows) {
-                    let cells: Vec<String> = row.iter().map(|cell| quote(cell)).collect();
-                    out.push_str(&cells.join(","));
-                    out.push('\n');
+                    writer.write_record(row).expect("writing to memory cannot fail");
                 }
-                out
+                let bytes = writer.into_inner().expect("writing to memory cannot fail");
+                String::from_utf8(bytes).expect("the cells are UTF-8 strings")
             }
         }
     }
-}
-
-/// A CSV cell, quoted when it holds a comma, a quote or a line break.
-fn quote(cell: &str) -> String {
-    if cell.contains([',', '"', '\n', '\r']) { format!("\"{}\"", cell.replace('"', "\"\"")) } else { cell.to_string() }
 }
 
 fn usage(message: String) -> TrainError {

@@ -66,8 +66,13 @@ impl<'a> Run<'a> {
     /// Plans the run, builds its optimizer and scheduler, locks and restores what it resumes
     /// from, and only then creates (or reopens) its run folder: a refused run writes nothing.
     pub(super) fn prepare(registry: &'a mut Registry, config: &'a Config, options: &TrainOptions) -> Result<Run<'a>, TrainError> {
-        let mut devices: Vec<Device> = std::iter::once(&options.device).chain(&options.data_parallel).cloned().collect();
-        precision::apply(config, &mut devices)?;
+        // Every device with the name messages use, the model's first.
+        let mut devices: Vec<(String, Device)> = std::iter::once(&options.device)
+            .chain(&options.data_parallel)
+            .enumerate()
+            .map(|(index, device)| (options.device_names.get(index).cloned().unwrap_or_else(|| format!("{device:?}")), device.clone()))
+            .collect();
+        precision::apply(config, devices.iter_mut().map(|(_, device)| device))?;
         let device = options.device.clone();
         let train_device = device.clone().autodiff();
         let mut plan = RunPlan::new(registry, config, &device, &train_device)?;
@@ -94,11 +99,6 @@ impl<'a> Run<'a> {
         let run = &config.run;
         let mut state = CheckpointState::new(&run.model.name, plan.model.type_name(), run.seed);
         state.data = Some(plan.data.schema.clone());
-        let devices = std::iter::once(&options.device)
-            .chain(&options.data_parallel)
-            .enumerate()
-            .map(|(index, device)| (options.device_names.get(index).cloned().unwrap_or_else(|| format!("{device:?}")), device.clone()))
-            .collect();
         let mut engine = Run {
             config,
             hooks,
