@@ -263,7 +263,8 @@ pub struct TrainArgs {
     pub remote: RemoteArgs,
 }
 
-/// The token of remote devices and how long to wait for them, shared by `train` and `serve`.
+/// `train`'s remote devices: the token to present and how long to wait for each to connect
+/// (`serve` takes its own `--token-file`, with help text for the server side).
 #[derive(Debug, Args)]
 pub struct RemoteArgs {
     /// A file holding the token `frameworm serve` checks (default: the `FRAMEWORM_TOKEN`
