@@ -5,7 +5,8 @@
 //! YAML) are added to the copy as plugin crates, and `cargo build` must fail with their
 //! `expect.txt` fragments. The copy builds with its own target dir (its binary) but the outer
 //! build's `build-dir` (cargo's intermediate artifacts), so burn and every other registry crate
-//! compiled for the outer `cargo test` are reused, not built cold a second time. Cargo names a
+//! compiled for the outer `cargo test` are reused, not built cold a second time (provided the
+//! copy's commands resolve features as the outer build does: [`BUILD_BINARY`]). Cargo names a
 //! workspace crate's artifacts by its path inside the workspace, so the copy's crates would land
 //! on the outer ones' names and replace them (the outer build would then rebuild, and its
 //! doctests could meet a crate built twice): [`separate_workspace_artifacts`] gives each of the
@@ -73,14 +74,45 @@ fn separate_workspace_artifacts(workspace: &Path) {
     std::fs::write(&manifest_path, manifest + &tables).unwrap();
 }
 
+/// The copy's binary, with the features the outer `cargo test` builds it with (its
+/// dev-dependency on this package turns on `failpoints`): registry crates then resolve to the
+/// same features as the outer build and are reused.
+const BUILD_BINARY: [&str; 6] = ["build", "--release", "--bin", "frameworm", "--features", "failpoints"];
+
+/// The variables `cargo test` set for this test (`OUT_DIR`, `CARGO_MANIFEST_DIR`,
+/// `CARGO_PKG_NAME`, …), which the outer build did not see. A build script that watches one
+/// (ring's watches `OUT_DIR` and `CARGO_MANIFEST_DIR`) would rerun, and everything above it
+/// would be rebuilt: rustls, reqwest, burn-std and so all of burn.
+fn set_by_cargo_test(name: &str) -> bool {
+    name == "OUT_DIR"
+        || name == "CARGO"
+        || ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_CRATE_", "CARGO_BIN_", "CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "CARGO_RUSTC_CURRENT_DIR"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+}
+
 fn cargo(workspace: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO"))
+    let mut command = Command::new(env!("CARGO"));
+    for (name, _) in std::env::vars_os() {
+        if set_by_cargo_test(&name.to_string_lossy()) {
+            command.env_remove(name);
+        }
+    }
+    command
         .args(args)
         .current_dir(workspace)
         .env("CARGO_BUILD_BUILD_DIR", outer_target_dir())
         .env("CARGO_TARGET_DIR", workspace.join("target"))
         .output()
         .unwrap()
+}
+
+/// The crates a cargo command in the copy compiled, printed (`--nocapture`) so a slow run shows
+/// what the copy did not reuse from the outer build.
+fn report_compiled(what: &str, output: &Output) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let crates: Vec<&str> = stderr.lines().filter_map(|line| line.trim_start().strip_prefix("Compiling ")).collect();
+    eprintln!("{what}: compiled {} crates: {}", crates.len(), crates.join(", "));
 }
 
 fn text(output: &Output) -> String {
@@ -95,6 +127,7 @@ fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
     separate_workspace_artifacts(workspace);
 
     let created = cargo(workspace, &["xtask", "new-plugin", "foo-metric", "--kind", "metric"]);
+    report_compiled("cargo xtask new-plugin", &created);
     assert!(created.status.success(), "{}", text(&created));
     assert!(workspace.join("plugins/foo-metric/plugin.yaml").is_file());
 
@@ -124,13 +157,17 @@ fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
     let synced = cargo(workspace, &["xtask", "sync-plugins"]);
     assert!(synced.status.success() && text(&synced).contains("added   plugins/linear"), "{}", text(&synced));
 
-    let built = cargo(workspace, &["build", "--release", "--bin", "frameworm"]);
+    let built = cargo(workspace, &BUILD_BINARY);
+    report_compiled("cargo build --release --bin frameworm --features failpoints", &built);
     assert!(built.status.success(), "{}", text(&built));
-    let mut test_args = vec!["test".to_string(), "--release".into(), "--features".into(), "burn/flex".into()];
+    // With the root package's library in the selection (its default backend, its dev-dependencies),
+    // so features resolve as in the outer `cargo test --workspace` and burn is not built again.
+    let mut test_args: Vec<String> = ["test", "--release", "-p", "frameworm", "--lib"].map(String::from).to_vec();
     for kind in ["metric"].into_iter().chain(others) {
         test_args.extend(["-p".to_string(), format!("frameworm-plugin-foo-{kind}")]);
     }
     let tested = cargo(workspace, &test_args.iter().map(String::as_str).collect::<Vec<_>>());
+    report_compiled("the scaffolded plugins' tests", &tested);
     assert!(tested.status.success(), "the scaffolded plugins' tests: {}", text(&tested));
 
     let listed = Command::new(workspace.join("target/release/frameworm"))
@@ -202,7 +239,7 @@ fn corpus_plugins_fail_the_build(workspace: &Path) {
         }
         let synced = cargo(workspace, &["xtask", "sync-plugins"]);
         assert!(synced.status.success(), "{case}: sync-plugins: {}", text(&synced));
-        let built = cargo(workspace, &["build", "--release", "--bin", "frameworm"]);
+        let built = cargo(workspace, &BUILD_BINARY);
         let message = text(&built);
         assert!(!built.status.success(), "{case}: the build accepted it:\n{message}");
         let expect = std::fs::read_to_string(corpus.join(case).join("expect.txt")).unwrap();

@@ -33,6 +33,8 @@ pub use error::{ComponentError, RegistryError};
 pub use event::{HookContext, HookFailure, HookResult, Metrics, ModelView, StopRequest};
 pub use metric::{Metric, MetricInput, MetricSource, NamedMetric, unsupported};
 pub use model::{DynModel, LossOutput, Model, erase, scalars};
+// The fuzz entry points (flex builds) read burnpack bytes straight into a model.
+#[cfg(feature = "flex")]
 pub(crate) use model::load_burnpack;
 pub use image_shape::ImageShape;
 pub use generator::{Generator, cannot_generate};
