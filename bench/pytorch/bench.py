@@ -13,11 +13,16 @@ and the process's peak resident memory.
     bench/pytorch/.venv/bin/python bench/pytorch/bench.py [--threads N] [--warmup 5] [--steps 30]
         [--batches 32 128] [--models mlp-classifier vae dcgan ddpm char-transformer] [--repeat 1] [--json results.json]
     bench/pytorch/.venv/bin/python bench/pytorch/bench.py --params [--bpk vae=model.bpk ...]
+    bench/pytorch/.venv/bin/python bench/pytorch/bench.py --ops ddpm 32 [--threads 2] [--steps 30]
 
 `--params` prints the parameter counts and, given burn checkpoints (`model.bpk` of a
 `frameworm train` run on 1×28×28 data), compares every parameter tensor of the Rust model with
 the PyTorch one (names mapped: burn's norm `gamma`/`beta` are PyTorch's `weight`/`bias`, and
 burn stores a linear layer's weight as [in, out], PyTorch as [out, in]).
+
+`--ops MODEL BATCH` runs one case under `torch.profiler` and prints where a step's time goes:
+each aten operator's self CPU time per step, gathered into the op classes of the Rust bench's
+`--ops` table (benches/README.md), so the two can be read side by side.
 """
 
 import argparse
@@ -404,6 +409,68 @@ def run_case(name, batch, threads, warmup, steps, batches):
     }
 
 
+# The op classes both `--ops` tables use (benches/README.md): first matching pattern wins.
+OP_CLASSES = [
+    ("conv: backward", ("convolution_backward",)),
+    ("conv / transposed conv: forward", ("conv", "mkldnn_convolution", "_convolution")),
+    ("matmul / linear", ("mm", "addmm", "bmm", "matmul", "linear", "baddbmm")),
+    ("group / batch / layer norm", ("norm",)),
+    ("optimizer (Adam)", ("_foreach", "_fused_adam", "adam")),
+    ("interpolate (upsample)", ("upsample",)),
+    ("activations", ("silu", "relu", "sigmoid", "gelu", "tanh", "leaky", "softplus", "logsigmoid", "threshold")),
+    ("softmax / exp / log", ("softmax", "exp", "log")),
+    ("reductions", ("sum", "mean", "max", "min", "nll", "cross_entropy", "mse")),
+    ("copies / layout", ("copy", "cat", "clone", "contiguous", "empty", "zero", "fill", "index", "permute", "transpose", "view", "reshape", "expand", "slice", "select", "stack", "split")),
+    ("elementwise", ("add", "sub", "mul", "div", "pow", "sqrt", "rsqrt", "neg", "where", "clamp", "floor", "randn", "rand", "uniform", "normal")),
+]
+
+
+def op_class(name):
+    short = name.split("::")[-1].lower()
+    for label, patterns in OP_CLASSES:
+        if any(pattern in short for pattern in patterns):
+            return label
+    return "other"
+
+
+def profile_case(name, batch, threads, warmup, steps, batches):
+    """Where one case's step goes: aten operators' self CPU time per step, by class and by op."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(42)
+    model = build(name)
+    model.train()
+    step = make_step(name, model)
+    data = [make_batch(name, model, batch) for _ in range(batches)]
+    for i in range(warmup):
+        step(*data[i % batches])
+    start = time.perf_counter()
+    for i in range(steps):
+        step(*data[(warmup + i) % batches])
+    plain_ms = 1000 * (time.perf_counter() - start) / steps
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for i in range(steps):
+            step(*data[(warmup + i) % batches])
+    # Self time of the innermost aten operators (no double counting of nested calls).
+    rows = [(e.key, e.self_cpu_time_total / 1000 / steps, e.count // steps) for e in prof.key_averages()
+            if e.self_cpu_time_total > 0]
+    profiled_ms = sum(ms for _, ms, _ in rows)
+    by_class = {}
+    for key, ms, _ in rows:
+        by_class[op_class(key)] = by_class.get(op_class(key), 0.0) + ms
+    print(f"PyTorch {torch.__version__}: {name} batch {batch}, {threads} threads, {steps} steps: "
+          f"{plain_ms:.2f} ms/step unprofiled, {profiled_ms:.2f} ms/step of operator self time profiled")
+    print(f"{'op class':<34}{'ms/step':>10}{'share':>8}")
+    for label, ms in sorted(by_class.items(), key=lambda item: -item[1]):
+        print(f"{label:<34}{ms:>10.3f}{100 * ms / profiled_ms:>7.1f}%")
+    print()
+    print(f"{'aten operator':<44}{'calls/step':>11}{'ms/step':>10}{'share':>8}")
+    for key, ms, calls in sorted(rows, key=lambda row: -row[1])[:25]:
+        print(f"{key:<44}{calls:>11}{ms:>10.3f}{100 * ms / profiled_ms:>7.1f}%")
+
+
 # --- burn checkpoints (burnpack, `model.bpk`): just enough of a reader to list the tensors ----------
 
 def _cbor(data, pos):
@@ -565,9 +632,16 @@ def main():
     parser.add_argument("--json", metavar="PATH", help="write [{model, batch, samples_per_s, peak_rss_mb}] here")
     parser.add_argument("--params", action="store_true", help="print parameter counts (and compare with --bpk) and exit")
     parser.add_argument("--bpk", nargs="*", default=[], metavar="MODEL=PATH", help="burn checkpoints (model.bpk) for --params")
+    parser.add_argument("--ops", nargs=2, metavar=("MODEL", "BATCH"),
+                        help="profile one case with torch.profiler: each op's share of a step")
     parser.add_argument("--case", nargs=2, metavar=("MODEL", "BATCH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.ops:
+        if args.ops[0] not in MODELS:
+            parser.error(f"--ops: unknown model {args.ops[0]!r}; choose from {MODELS}")
+        profile_case(args.ops[0], int(args.ops[1]), args.threads, args.warmup, args.steps, args.pool)
+        return
     if args.case:
         result = run_case(args.case[0], int(args.case[1]), args.threads, args.warmup, args.steps, args.pool)
         print(json.dumps(result))
