@@ -36,6 +36,12 @@ fn copy_checkout(from: &Path, to: &Path) {
         let dest = to.join(relative);
         std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
         std::fs::copy(from.join(relative), &dest).unwrap();
+        // The same modification time as the original: the patched burn-flex
+        // (`[patch.crates-io]`, patches/burn-flex) is not a workspace member, so the copy's
+        // build shares the outer one's artifact for it, and a newer source would rebuild it
+        // and all of burn above it.
+        let copied = std::fs::File::options().write(true).open(&dest).unwrap();
+        copied.set_modified(meta.modified().unwrap()).unwrap();
     }
 }
 
