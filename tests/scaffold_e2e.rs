@@ -133,7 +133,6 @@ fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
     separate_workspace_artifacts(workspace);
 
     let created = cargo(workspace, &["xtask", "new-plugin", "foo-metric", "--kind", "metric"]);
-    report_compiled("cargo xtask new-plugin", &created);
     assert!(created.status.success(), "{}", text(&created));
     assert!(workspace.join("plugins/foo-metric/plugin.yaml").is_file());
 
@@ -164,7 +163,7 @@ fn scaffolded_plugin_is_built_and_listed_with_no_manual_edit() {
     assert!(synced.status.success() && text(&synced).contains("added   plugins/linear"), "{}", text(&synced));
 
     let built = cargo(workspace, &BUILD_BINARY);
-    report_compiled("cargo build --release --bin frameworm --features failpoints", &built);
+    report_compiled(&format!("cargo {}", BUILD_BINARY.join(" ")), &built);
     assert!(built.status.success(), "{}", text(&built));
     // With the root package's library in the selection (its default backend, its dev-dependencies),
     // so features resolve as in the outer `cargo test --workspace` and burn is not built again.

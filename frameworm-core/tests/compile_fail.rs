@@ -3,7 +3,7 @@
 //! in frameworm-core, whose traits they test: trybuild then builds the core and burn without a
 //! backend, not the whole workspace.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 #[test]
@@ -31,7 +31,7 @@ fn explain_trybuild_failure() {
         eprintln!("free space where the build writes:\n{}", String::from_utf8_lossy(&df.stdout));
     }
     let project = target.join("tests/trybuild").join(env!("CARGO_PKG_NAME"));
-    if !Path::new(&project).join("Cargo.toml").is_file() {
+    if !project.join("Cargo.toml").is_file() {
         eprintln!("no trybuild project at {}", project.display());
         return;
     }

@@ -26,7 +26,7 @@ fn points(from: f32, to: f32, n: usize) -> Vec<f32> {
 }
 
 fn values(tensor: Tensor<1>) -> Vec<f32> {
-    tensor.into_data().to_vec::<f32>().unwrap()
+    tensor.into_data().try_to_vec::<f32>().unwrap()
 }
 
 #[test]
@@ -69,7 +69,7 @@ fn softmax_rows_match_the_reference() {
     let (rows, cols) = (64, 300);
     let xs: Vec<f32> = (0..rows * cols).map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0).collect();
     let tensor = Tensor::<2>::from_data(TensorData::new(xs.clone(), [rows, cols]), &device());
-    let got = softmax(tensor, 1).into_data().to_vec::<f32>().unwrap();
+    let got = softmax(tensor, 1).into_data().try_to_vec::<f32>().unwrap();
     for r in 0..rows {
         let row = &xs[r * cols..(r + 1) * cols];
         let max = row.iter().cloned().fold(f32::NEG_INFINITY, f32::max) as f64;

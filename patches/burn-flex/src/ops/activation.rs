@@ -16,6 +16,7 @@ use num_traits::Float;
 use num_traits::ToPrimitive;
 
 use crate::ops::binary::binary_op;
+use crate::ops::fast_exp::sigmoid_f32;
 use crate::ops::unary::unary_op;
 use crate::{Flex, FlexTensor, Layout};
 
@@ -167,11 +168,6 @@ impl ActivationOps<Flex> for Flex {
     fn softmax(tensor: FloatTensor<Flex>, dim: usize) -> FloatTensor<Flex> {
         softmax(tensor, dim)
     }
-}
-
-#[inline]
-fn sigmoid_f32(x: f32) -> f32 {
-    crate::ops::fast_exp::sigmoid_f32(x)
 }
 
 #[inline]

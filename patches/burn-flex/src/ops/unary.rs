@@ -69,7 +69,6 @@ where
     }
 }
 
-/// Generic unary operation for any element type.
 /// Elements from which a unary op is split over rayon's threads (in chunks of a quarter of it):
 /// below this the work is a few microseconds, about what handing it out costs.
 #[cfg(feature = "rayon")]
@@ -98,6 +97,23 @@ where
     }
 }
 
+/// `op` applied to every element of `values`, into a new vector; on all threads for large
+/// slices.
+fn map_to_vec<E, Op>(values: &[E], op: &Op) -> Vec<E>
+where
+    E: Copy + Send + Sync,
+    Op: Fn(E) -> E + Send + Sync,
+{
+    #[cfg(feature = "rayon")]
+    if values.len() >= UNARY_PARALLEL_THRESHOLD {
+        let mut result = values.to_vec();
+        map_in_place(&mut result, op);
+        return result;
+    }
+    values.iter().map(|&x| op(x)).collect()
+}
+
+/// Generic unary operation for any element type.
 fn unary_op_typed<E, Op>(mut tensor: FlexTensor, op: Op) -> FlexTensor
 where
     E: burn_backend::Element + bytemuck::Pod,
@@ -124,8 +140,7 @@ where
     // Iterate in storage order (contiguous) and preserve original layout.
     // Only valid when all strides are positive.
     if !has_negative_strides && layout.start_offset() == 0 && src.len() == n {
-        let mut result: Vec<E> = src.to_vec();
-        map_in_place(&mut result, &op);
+        let result: Vec<E> = map_to_vec(src, &op);
         let bytes = Bytes::from_elems(result);
         return FlexTensor::new(bytes, layout, E::dtype());
     }
