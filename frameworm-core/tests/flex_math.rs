@@ -1,10 +1,15 @@
 //! The patched burn-flex (patches/burn-flex/PATCH.md) through burn's public API on the flex
 //! device: `exp`, `sigmoid` and `softmax` of f32 tensors agree with an f64 reference within a
 //! few ulp over their whole range, keep NaN, infinities and subnormals as the C library does,
-//! and give the same values on the tensors large enough to be split over threads.
+//! and give the same values on the tensors large enough to be split over threads; 2-D
+//! convolutions and transposed convolutions (one gemm per batch item) give the values and the
+//! input, weight and bias gradients of a direct f64 sum, with strides, padding, output padding,
+//! dilation and groups, for a batch of one (gemm's threads) and of several (items over threads).
 #![cfg(feature = "flex")]
 
 use burn::tensor::activation::{sigmoid, softmax};
+use burn::tensor::module::{conv2d, conv_transpose2d};
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Tensor, TensorData};
 
 fn device() -> burn::tensor::Device {
@@ -79,6 +84,215 @@ fn softmax_rows_match_the_reference() {
             let y = got[r * cols + c];
             // The f32 sum of 300 terms carries ~1e-6 relative error of its own.
             assert!(((y as f64) - reference).abs() <= 3e-6 * reference + 1e-12, "row {r} col {c}: {y} vs {reference}");
+        }
+    }
+}
+
+/// A deterministic pseudo-random sequence in [-1, 1).
+fn noise(n: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+        })
+        .collect()
+}
+
+/// One 2-D convolution case: shapes and options, the same for the transposed convolution with
+/// the roles of image (conv input, transposed-conv output) and grid swapped.
+#[derive(Debug, Clone, Copy)]
+struct ConvCase {
+    batch: usize,
+    groups: usize,
+    /// Image channels, height, width.
+    image: [usize; 3],
+    /// Grid channels.
+    grid_channels: usize,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    padding: [usize; 2],
+    dilation: [usize; 2],
+    /// The transposed convolution's output padding (rows and columns no input reaches).
+    padding_out: [usize; 2],
+}
+
+impl ConvCase {
+    /// The grid's height and width for this case's image.
+    fn grid_hw(&self) -> [usize; 2] {
+        self.grid_hw_for([self.image[1], self.image[2]])
+    }
+
+    /// Calls `f(image index, grid index, weight index)` for every product of a convolution, with
+    /// the weight laid out `[grid channels, image channels / groups, kh, kw]`.
+    fn for_each_term(&self, image_hw: [usize; 2], mut f: impl FnMut(usize, usize, usize)) {
+        let [c, _, _] = self.image;
+        let [h, w] = image_hw;
+        let [oh, ow] = self.grid_hw_for(image_hw);
+        let (cg, gg) = (c / self.groups, self.grid_channels / self.groups);
+        for b in 0..self.batch {
+            for o in 0..self.grid_channels {
+                for ci in 0..cg {
+                    let channel = (o / gg) * cg + ci;
+                    for ki in 0..self.kernel[0] {
+                        for kj in 0..self.kernel[1] {
+                            for oy in 0..oh {
+                                for ox in 0..ow {
+                                    let iy = (oy * self.stride[0] + ki * self.dilation[0]) as isize - self.padding[0] as isize;
+                                    let ix = (ox * self.stride[1] + kj * self.dilation[1]) as isize - self.padding[1] as isize;
+                                    if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                        continue;
+                                    }
+                                    let image = ((b * c + channel) * h + iy as usize) * w + ix as usize;
+                                    let grid = ((b * self.grid_channels + o) * oh + oy) * ow + ox;
+                                    let weight = ((o * cg + ci) * self.kernel[0] + ki) * self.kernel[1] + kj;
+                                    f(image, grid, weight);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The grid's height and width for an image of `image_hw`.
+    fn grid_hw_for(&self, image_hw: [usize; 2]) -> [usize; 2] {
+        let out = |i: usize| {
+            (image_hw[i] + 2 * self.padding[i] - self.dilation[i] * (self.kernel[i] - 1) - 1) / self.stride[i] + 1
+        };
+        [out(0), out(1)]
+    }
+}
+
+fn conv_cases() -> Vec<ConvCase> {
+    let case = |batch, groups, image, grid_channels, kernel, stride, padding, dilation, padding_out| ConvCase {
+        batch,
+        groups,
+        image,
+        grid_channels,
+        kernel,
+        stride,
+        padding,
+        dilation,
+        padding_out,
+    };
+    vec![
+        // ddpm's 3×3 same-padding convolutions, several items over the threads.
+        case(6, 1, [5, 9, 8], 7, [3, 3], [1, 1], [1, 1], [1, 1], [0, 0]),
+        // dcgan and vae: 4×4, stride 2, one item (gemm's own threads).
+        case(1, 1, [3, 10, 10], 4, [4, 4], [2, 2], [1, 1], [1, 1], [0, 0]),
+        // stride 2 with output padding, dilation, a rectangular kernel.
+        case(3, 1, [2, 11, 9], 3, [3, 2], [2, 2], [0, 1], [2, 1], [1, 1]),
+        // groups.
+        case(4, 2, [4, 7, 7], 6, [3, 3], [1, 2], [1, 1], [1, 1], [0, 1]),
+    ]
+}
+
+fn tensor4(values: &[f32], shape: [usize; 4], device: &burn::tensor::Device) -> Tensor<4> {
+    Tensor::from_data(TensorData::new(values.to_vec(), shape), device).require_grad()
+}
+
+fn assert_close(got: Tensor<4>, want: &[f64], what: &str, case: &ConvCase) {
+    let got = got.into_data().try_to_vec::<f32>().unwrap();
+    assert_eq!(got.len(), want.len(), "{what}: size, {case:?}");
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        assert!((g as f64 - w).abs() <= 1e-4 * (1.0 + w.abs()), "{what}[{i}] = {g}, want {w}, {case:?}");
+    }
+}
+
+#[test]
+fn conv2d_and_its_gradients_match_a_direct_sum() {
+    let device = device().autodiff();
+    for case in conv_cases() {
+        let [c, h, w] = case.image;
+        let [oh, ow] = case.grid_hw();
+        let g = case.grid_channels;
+        let weight_shape = [g, c / case.groups, case.kernel[0], case.kernel[1]];
+        let x = noise(case.batch * c * h * w, 1);
+        let weight = noise(weight_shape.iter().product(), 2);
+        let bias = noise(g, 3);
+        let upstream = noise(case.batch * g * oh * ow, 4);
+
+        let (mut y, mut dx, mut dw) = (vec![0.0f64; upstream.len()], vec![0.0f64; x.len()], vec![0.0f64; weight.len()]);
+        case.for_each_term([h, w], |i, o, k| {
+            y[o] += weight[k] as f64 * x[i] as f64;
+            dx[i] += weight[k] as f64 * upstream[o] as f64;
+            dw[k] += upstream[o] as f64 * x[i] as f64;
+        });
+        let plane = oh * ow;
+        for (o, v) in y.iter_mut().enumerate() {
+            *v += bias[(o / plane) % g] as f64;
+        }
+        let db: Vec<f64> = (0..g)
+            .map(|ch| (0..case.batch).flat_map(|b| (0..plane).map(move |p| (b, p))).map(|(b, p)| upstream[(b * g + ch) * plane + p] as f64).sum())
+            .collect();
+
+        let xt = tensor4(&x, [case.batch, c, h, w], &device);
+        let wt = tensor4(&weight, weight_shape, &device);
+        let bt = Tensor::<1>::from_data(TensorData::new(bias.clone(), [g]), &device).require_grad();
+        let options = ConvOptions::new(case.stride, case.padding, case.dilation, case.groups);
+        let out = conv2d(xt.clone(), wt.clone(), Some(bt.clone()), options);
+        let grads = (out.clone() * tensor4(&upstream, [case.batch, g, oh, ow], &device)).sum().backward();
+
+        assert_close(out, &y, "conv2d", &case);
+        assert_close(xt.grad(&grads).unwrap(), &dx, "conv2d input gradient", &case);
+        assert_close(wt.grad(&grads).unwrap(), &dw, "conv2d weight gradient", &case);
+        let got_db = bt.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap();
+        for (got, want) in got_db.iter().zip(&db) {
+            assert!((*got as f64 - want).abs() <= 1e-4 * (1.0 + want.abs()), "conv2d bias gradient {got} vs {want}, {case:?}");
+        }
+    }
+}
+
+#[test]
+fn conv_transpose2d_and_its_gradients_match_a_direct_sum() {
+    let device = device().autodiff();
+    for case in conv_cases() {
+        // The transposed convolution reads the grid and writes the image; output padding adds
+        // rows and columns at the end of the image that no input reaches (only the bias).
+        let [c, _, _] = case.image;
+        let [gh, gw] = case.grid_hw();
+        let out_size = |i: usize, grid: usize| {
+            (grid - 1) * case.stride[i] + case.dilation[i] * (case.kernel[i] - 1) + 1 + case.padding_out[i] - 2 * case.padding[i]
+        };
+        let [h, w] = [out_size(0, gh), out_size(1, gw)];
+        assert_eq!(case.grid_hw_for([h, w]), [gh, gw], "{case:?}");
+        let g = case.grid_channels;
+        // burn's conv-transpose weight: [input channels, output channels / groups, kh, kw].
+        let weight_shape = [g, c / case.groups, case.kernel[0], case.kernel[1]];
+        let x = noise(case.batch * g * gh * gw, 5);
+        let weight = noise(weight_shape.iter().product(), 6);
+        let bias = noise(c, 7);
+        let upstream = noise(case.batch * c * h * w, 8);
+
+        let (mut y, mut dx, mut dw) = (vec![0.0f64; upstream.len()], vec![0.0f64; x.len()], vec![0.0f64; weight.len()]);
+        case.for_each_term([h, w], |i, o, k| {
+            y[i] += weight[k] as f64 * x[o] as f64;
+            dx[o] += weight[k] as f64 * upstream[i] as f64;
+            dw[k] += upstream[i] as f64 * x[o] as f64;
+        });
+        let plane = h * w;
+        for (i, v) in y.iter_mut().enumerate() {
+            *v += bias[(i / plane) % c] as f64;
+        }
+
+        let xt = tensor4(&x, [case.batch, g, gh, gw], &device);
+        let wt = tensor4(&weight, weight_shape, &device);
+        let bt = Tensor::<1>::from_data(TensorData::new(bias.clone(), [c]), &device).require_grad();
+        let options = ConvTransposeOptions::new(case.stride, case.padding, case.padding_out, case.dilation, case.groups);
+        let out = conv_transpose2d(xt.clone(), wt.clone(), Some(bt.clone()), options);
+        let grads = (out.clone() * tensor4(&upstream, [case.batch, c, h, w], &device)).sum().backward();
+
+        assert_close(out, &y, "conv_transpose2d", &case);
+        assert_close(xt.grad(&grads).unwrap(), &dx, "conv_transpose2d input gradient", &case);
+        assert_close(wt.grad(&grads).unwrap(), &dw, "conv_transpose2d weight gradient", &case);
+        let got_db = bt.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap();
+        for (ch, got) in got_db.iter().enumerate() {
+            let want: f64 = (0..case.batch).flat_map(|b| (0..plane).map(move |p| (b, p))).map(|(b, p)| upstream[(b * c + ch) * plane + p] as f64).sum();
+            assert!((*got as f64 - want).abs() <= 1e-4 * (1.0 + want.abs()), "conv_transpose2d bias gradient {got} vs {want}, {case:?}");
         }
     }
 }

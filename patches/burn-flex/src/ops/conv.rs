@@ -79,6 +79,9 @@ macro_rules! conv3d_typed {
                     return $fn_direct(x, weight, bias, options);
                 }
             )?
+            if x_shape[2] == 1 && w_shape[2] == 1 && options.padding[0] == (0, 0) {
+                return conv2d_as_gemm(x, weight, bias, options);
+            }
             conv3d_impl::<$T>(x, weight, bias, options, $dtype, $zero, $gemm_fn)
         }
     };
@@ -188,6 +191,37 @@ fn expand_2d_to_3d(
     );
 
     (x_3d, weight_3d, options_3d)
+}
+
+/// A depth-one 3-D convolution (every 1-D and 2-D one) without a faster special case: one
+/// gemm per batch item over an NCHW im2col ([`conv2d_routes::conv2d`](super::conv2d_routes)).
+fn conv2d_as_gemm(
+    x: FlexTensor,
+    weight: FlexTensor,
+    bias: Option<FlexTensor>,
+    options: &ConvOptions<3>,
+) -> FlexTensor {
+    let xs = x.layout().shape().clone();
+    let ws = weight.layout().shape().clone();
+    let [_, pad_h, pad_w] = options.padding_begin();
+    let options_2d = ConvOptions::new(
+        [options.stride[1], options.stride[2]],
+        [pad_h, pad_w],
+        [options.dilation[1], options.dilation[2]],
+        options.groups,
+    );
+    let out_h = calculate_conv_output_size(ws[3], options.stride[1], pad_h, options.dilation[1], xs[3]);
+    let out_w = calculate_conv_output_size(ws[4], options.stride[2], pad_w, options.dilation[2], xs[4]);
+    super::conv2d_routes::conv2d(
+        x,
+        weight,
+        bias,
+        [xs[0], xs[1], xs[3], xs[4]],
+        [ws[0], ws[1], ws[3], ws[4]],
+        &options_2d,
+        [out_h, out_w],
+        Shape::from(vec![xs[0], ws[0], 1, out_h, out_w]),
+    )
 }
 
 // ============================================================================
@@ -847,7 +881,7 @@ fn should_use_depthwise_conv(
 /// for which the corresponding input index `o * stride + k * dilation - pad`
 /// lies inside `[0, in_size)`.
 #[inline]
-fn valid_out_range(
+pub(crate) fn valid_out_range(
     k: usize,
     dilation: usize,
     pad: usize,

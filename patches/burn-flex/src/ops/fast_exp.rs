@@ -82,7 +82,8 @@ mod tests {
         assert_eq!(exp_f32(f32::NEG_INFINITY), 0.0);
         assert_eq!(exp_f32(0.0), 1.0);
         assert_eq!(exp_f32(89.0), f32::INFINITY);
-        assert_eq!(exp_f32(88.72), (88.72f64).exp() as f32);
+        // The largest finite results, within the same 2 ulp.
+        assert!(ulps(exp_f32(88.72), (88.72f32 as f64).exp()) <= 2);
         assert_eq!(exp_f32(-110.0), 0.0);
         // Subnormal results, as the library gives them.
         let tiny = exp_f32(-100.0);

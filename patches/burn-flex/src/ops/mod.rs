@@ -97,6 +97,8 @@ pub mod comparison;
 #[macro_use]
 mod conv_common;
 pub mod conv;
+mod conv2d_routes;
+mod conv_gemm;
 pub mod conv_transpose;
 pub mod cumulative;
 pub mod deform_conv;

@@ -2,7 +2,7 @@
 //!
 //! These operations power neural network modules like convolutions and pooling.
 
-use crate::ops::{conv, conv_transpose, deform_conv, interpolate, pool};
+use crate::ops::{conv, conv_transpose, conv2d_routes, deform_conv, interpolate, pool};
 use crate::{Flex, FlexTensor, Layout};
 use burn_backend::{
     DType, Element, TensorMetadata,
@@ -73,6 +73,32 @@ impl ModuleOps<Flex> for Flex {
             DType::BF16 => conv::conv2d_bf16(x, weight, bias, &options),
             dtype => panic!("conv2d: unsupported dtype {:?}", dtype),
         }
+    }
+
+    fn conv2d_x_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Flex> {
+        conv2d_routes::conv2d_x_backward(x, weight, output_grad, &options)
+    }
+
+    fn conv2d_weight_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Flex> {
+        conv2d_routes::conv2d_weight_backward(x, weight, output_grad, &options)
+    }
+
+    fn conv2d_bias_backward(
+        _x: FloatTensor<Flex>,
+        bias: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+    ) -> FloatTensor<Flex> {
+        conv2d_routes::bias_backward(output_grad, bias.shape())
     }
 
     fn deform_conv2d(
@@ -282,13 +308,32 @@ impl ModuleOps<Flex> for Flex {
         bias: Option<FloatTensor<Flex>>,
         options: ConvTransposeOptions<2>,
     ) -> FloatTensor<Flex> {
-        match x.dtype() {
-            DType::F32 => conv_transpose::conv_transpose2d_f32(x, weight, bias, &options),
-            DType::F64 => conv_transpose::conv_transpose2d_f64(x, weight, bias, &options),
-            DType::F16 => conv_transpose::conv_transpose2d_f16(x, weight, bias, &options),
-            DType::BF16 => conv_transpose::conv_transpose2d_bf16(x, weight, bias, &options),
-            dtype => panic!("conv_transpose2d: unsupported dtype {:?}", dtype),
-        }
+        conv2d_routes::conv_transpose2d(x, weight, bias, &options)
+    }
+
+    fn conv_transpose2d_x_backward(
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvTransposeOptions<2>,
+    ) -> FloatTensor<Flex> {
+        conv2d_routes::conv_transpose2d_x_backward(weight, output_grad, &options)
+    }
+
+    fn conv_transpose2d_weight_backward(
+        x: FloatTensor<Flex>,
+        weight: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+        options: ConvTransposeOptions<2>,
+    ) -> FloatTensor<Flex> {
+        conv2d_routes::conv_transpose2d_weight_backward(x, weight, output_grad, &options)
+    }
+
+    fn conv_transpose2d_bias_backward(
+        _x: FloatTensor<Flex>,
+        bias: FloatTensor<Flex>,
+        output_grad: FloatTensor<Flex>,
+    ) -> FloatTensor<Flex> {
+        conv2d_routes::bias_backward(output_grad, bias.shape())
     }
 
     fn conv_transpose3d(
