@@ -126,11 +126,16 @@ impl ConvGeometry {
             self.stride,
             self.dilation
         );
-        [self.batch, self.grid[0], self.grid_plane(), self.patch_len()]
-            .iter()
-            .chain([self.image_len(), self.weight_len(), self.cols_len()].iter())
-            .try_fold(1usize, |acc, &x| acc.checked_mul(x.max(1)))
-            .expect("conv: tensor sizes would overflow index calculations");
+        let [c, h, w] = self.image;
+        let [g, oh, ow] = self.grid;
+        let [kh, kw] = self.kernel;
+        let cg = self.image_channels_per_group();
+        // The batch's image and grid, the weight, one im2col buffer.
+        for dims in [[self.batch, c, h, w], [self.batch, g, oh, ow], [g, cg, kh, kw], [cg * kh, kw, oh, ow]] {
+            dims.iter()
+                .try_fold(1usize, |acc, &x| acc.checked_mul(x))
+                .expect("conv: tensor sizes would overflow index calculations");
+        }
     }
 
     /// Whether the batch items should run in parallel (each gemm on one thread) rather than
@@ -672,6 +677,14 @@ mod tests {
             .map(|c| (0..2).map(|b| (0..4).map(|i| (12 * b + 4 * c + i) as f64).sum::<f64>()).sum())
             .collect();
         assert_eq!(channel_sums(&grad, 2, 3, 4), expected);
+    }
+
+    #[test]
+    #[should_panic(expected = "would overflow")]
+    fn sizes_that_overflow_are_refused() {
+        let mut geo = cases()[0];
+        geo.image[1] = usize::MAX / 2;
+        image_to_grid(&[0.0f32; 0], &[0.0f32; 0], &geo);
     }
 
     #[test]
