@@ -41,6 +41,8 @@ KERNEL_CLASSES = {
     "conv": CONVOLUTIONS,
     "conv_transpose": CONVOLUTIONS,
     "conv_common": CONVOLUTIONS,
+    "conv_gemm": CONVOLUTIONS,
+    "conv2d_routes": CONVOLUTIONS,
     "deform_conv": CONVOLUTIONS,
     "matmul": "matmul / linear",
     "attention": "matmul / linear",

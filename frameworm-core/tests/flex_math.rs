@@ -188,6 +188,10 @@ fn conv_cases() -> Vec<ConvCase> {
         case(3, 1, [2, 11, 9], 3, [3, 2], [2, 2], [0, 1], [2, 1], [1, 1]),
         // groups.
         case(4, 2, [4, 7, 7], 6, [3, 3], [1, 2], [1, 1], [1, 1], [0, 1]),
+        // stride 1 with 8 or more channels per group: one gemm per kernel tap on a padded
+        // image (the windowed form), with groups and dilation.
+        case(4, 1, [9, 8, 7], 6, [3, 3], [1, 1], [1, 1], [1, 1], [0, 0]),
+        case(2, 2, [16, 6, 6], 4, [3, 3], [1, 1], [1, 2], [2, 1], [0, 0]),
     ]
 }
 

@@ -30,6 +30,11 @@ use num_traits::{One, Zero};
 
 use super::conv::valid_out_range;
 
+/// The fewest image channels per group for which a stride-1 convolution takes the windowed
+/// form (`kh · kw` gemms with inner dimension `C/groups`) over one im2col (one gemm with inner
+/// dimension `C/groups · kh · kw`).
+const WINDOWED_MIN_CHANNELS: usize = 8;
+
 /// Element types the gemm kernels take (`f32`, `f64`, `f16`).
 pub(crate) trait GemmElement:
     Element + bytemuck::Pod + Copy + Zero + One + AddAssign + Send + Sync + 'static
@@ -108,6 +113,49 @@ impl ConvGeometry {
         self.patch_len() * self.grid_plane()
     }
 
+    /// The padded image of the windowed form: `[H + padding, W + padding]` so that every grid
+    /// position `(oy, ox)` reads rows `oy + ki·dh` and columns `ox + kj·dw` of it.
+    fn padded_hw(&self) -> [usize; 2] {
+        [
+            self.grid[1] + self.dilation[0] * (self.kernel[0] - 1),
+            self.grid[2] + self.dilation[1] * (self.kernel[1] - 1),
+        ]
+    }
+
+    /// Elements between two channels of the padded image: one spare row, so that a window
+    /// (`OH` rows of the padded width, shifted by up to `(kw − 1)·dw`) stays in its channel.
+    fn padded_plane(&self) -> usize {
+        let [hp, wp] = self.padded_hw();
+        (hp + 1) * wp
+    }
+
+    /// Elements of one channel of the grid at the padded width (`OH · Wp`, the windowed
+    /// form's long dimension; the columns past `OW` are scratch).
+    fn wide_grid_plane(&self) -> usize {
+        self.grid[1] * self.padded_hw()[1]
+    }
+
+    /// Whether the windowed form applies: stride 1 (the grid position is then a plain offset
+    /// into the padded image), an image inside the padded one, and enough channels per group
+    /// for the per-tap gemms (their inner dimension) to pay off against one im2col.
+    fn windowed(&self) -> bool {
+        let [hp, wp] = self.padded_hw();
+        self.stride == [1, 1]
+            && self.image_channels_per_group() >= WINDOWED_MIN_CHANNELS
+            && self.image[1] + self.padding[0] <= hp
+            && self.image[2] + self.padding[1] <= wp
+    }
+
+    /// Scratch per thread: the windowed form's padded image and wide grid, or one im2col.
+    fn scratch_len(&self) -> usize {
+        if self.windowed() {
+            self.image_channels_per_group() * self.padded_plane()
+                + self.grid_channels_per_group() * self.wide_grid_plane()
+        } else {
+            self.cols_len()
+        }
+    }
+
     /// Panics with the sizes when the geometry cannot hold together (channels that do not
     /// divide by the groups, a grid larger than the kernel can reach).
     fn validate(&self) {
@@ -130,8 +178,21 @@ impl ConvGeometry {
         let [g, oh, ow] = self.grid;
         let [kh, kw] = self.kernel;
         let cg = self.image_channels_per_group();
-        // The batch's image and grid, the weight, one im2col buffer.
-        for dims in [[self.batch, c, h, w], [self.batch, g, oh, ow], [g, cg, kh, kw], [cg * kh, kw, oh, ow]] {
+        let padded = |out: usize, dilation: usize, k: usize| {
+            dilation.checked_mul(k).and_then(|reach| reach.checked_add(out))
+        };
+        let (hp, wp) = padded(oh, self.dilation[0], kh)
+            .zip(padded(ow, self.dilation[1], kw))
+            .expect("conv: tensor sizes would overflow index calculations");
+        // The batch's image and grid, the weight, one im2col, the windowed form's buffers.
+        for dims in [
+            [self.batch, c, h, w],
+            [self.batch, g, oh, ow],
+            [g, cg, kh, kw],
+            [cg * kh, kw, oh, ow],
+            [cg, hp + 1, wp, 2],
+            [g, oh, wp, 2],
+        ] {
             dims.iter()
                 .try_fold(1usize, |acc, &x| acc.checked_mul(x))
                 .expect("conv: tensor sizes would overflow index calculations");
@@ -212,29 +273,60 @@ fn matmul<T: GemmElement>(
     accumulate: bool,
     parallelism: gemm::Parallelism,
 ) {
-    assert_eq!(a.cols, b.rows, "conv: inner dimensions differ");
     assert_eq!(dst.len(), a.rows * b.cols, "conv: destination size");
+    matmul_strided(dst, b.cols, 1, a, b, accumulate, parallelism);
+}
+
+/// [`matmul`] into a strided destination: element `(i, j)` of the product at
+/// `dst[i · dst_rs + j · dst_cs]`; no two elements may share a place.
+fn matmul_strided<T: GemmElement>(
+    dst: &mut [T],
+    dst_rs: usize,
+    dst_cs: usize,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    accumulate: bool,
+    parallelism: gemm::Parallelism,
+) {
+    assert_eq!(a.cols, b.rows, "conv: inner dimensions differ");
     a.check();
     b.check();
-    if dst.is_empty() {
+    let (rows, cols) = (a.rows, b.cols);
+    if rows == 0 || cols == 0 {
         return;
     }
+    assert!(
+        (dst_cs >= 1 && dst_rs >= dst_cs * cols) || (dst_rs >= 1 && dst_cs >= dst_rs * rows),
+        "conv: destination elements overlap"
+    );
+    MatRef {
+        data: &*dst,
+        rows,
+        cols,
+        row_stride: dst_rs,
+        col_stride: dst_cs,
+    }
+    .check();
     if a.cols == 0 {
         if !accumulate {
-            dst.fill(T::zero());
+            for i in 0..rows {
+                for j in 0..cols {
+                    dst[i * dst_rs + j * dst_cs] = T::zero();
+                }
+            }
         }
         return;
     }
-    // SAFETY: the three matrices lie inside their slices (checked above), `dst` is borrowed
-    // mutably and so overlaps neither input.
+    // SAFETY: the three matrices lie inside their slices (checked above), no two destination
+    // elements share a place, and `dst` is borrowed mutably, so it overlaps neither input.
     unsafe {
         gemm::gemm(
-            a.rows,
-            b.cols,
+            rows,
+            cols,
             a.cols,
             dst.as_mut_ptr(),
-            1,
-            b.cols as isize,
+            dst_cs as isize,
+            dst_rs as isize,
             accumulate,
             a.data.as_ptr(),
             a.col_stride as isize,
@@ -331,6 +423,139 @@ fn col2im_add<T: GemmElement>(cols: &[T], geo: &ConvGeometry, image: &mut [T]) {
     }
 }
 
+/// The windowed form's view of one kernel tap `k = ki · kw + kj`: its offset into a padded
+/// image channel, and the tap's `[G/groups, C/groups]` weights (strided in the weight matrix).
+fn tap<'a, T>(weight_g: &'a [T], geo: &ConvGeometry, k: usize) -> (usize, MatRef<'a, T>) {
+    let kw = geo.kernel[1];
+    let (ki, kj) = (k / kw, k % kw);
+    let offset = ki * geo.dilation[0] * geo.padded_hw()[1] + kj * geo.dilation[1];
+    let taps = geo.kernel[0] * kw;
+    let w = MatRef {
+        data: &weight_g[k..],
+        rows: geo.grid_channels_per_group(),
+        cols: geo.image_channels_per_group(),
+        row_stride: geo.patch_len(),
+        col_stride: taps,
+    };
+    (offset, w)
+}
+
+/// Copies one group's image channels into the padded image (zeros around them).
+fn pad_image<T: GemmElement>(image: &[T], geo: &ConvGeometry, padded: &mut [T]) {
+    let [h, w] = [geo.image[1], geo.image[2]];
+    let wp = geo.padded_hw()[1];
+    padded.fill(T::zero());
+    for (src, dst) in image.chunks_exact(h * w).zip(padded.chunks_exact_mut(geo.padded_plane())) {
+        for (y, row) in src.chunks_exact(w).enumerate() {
+            let at = (y + geo.padding[0]) * wp + geo.padding[1];
+            dst[at..at + w].copy_from_slice(row);
+        }
+    }
+}
+
+/// The padded image's window at `offset`: `[C/groups, OH · Wp]`, whose column `oy · Wp + ox`
+/// is image row `oy + ki·dh − ph`, column `ox + kj·dw − pw` (zero in the padding).
+fn window<'a, T>(padded: &'a [T], geo: &ConvGeometry, offset: usize) -> MatRef<'a, T> {
+    MatRef {
+        data: &padded[offset..],
+        rows: geo.image_channels_per_group(),
+        cols: geo.wide_grid_plane(),
+        row_stride: geo.padded_plane(),
+        col_stride: 1,
+    }
+}
+
+/// Copies one group's grid channels to the padded width, zeros in the extra columns.
+fn widen_grid<T: GemmElement>(grid: &[T], geo: &ConvGeometry, wide: &mut [T]) {
+    let ow = geo.grid[2];
+    let wp = geo.padded_hw()[1];
+    for (src, dst) in grid.chunks_exact(ow).zip(wide.chunks_exact_mut(wp)) {
+        dst[..ow].copy_from_slice(src);
+        dst[ow..].fill(T::zero());
+    }
+}
+
+/// `grid = W · im2col(image)` for one item and group in the windowed form: one gemm per kernel
+/// tap on a window of the padded image, summed at the padded width, then narrowed.
+fn image_to_grid_windowed<T: GemmElement>(
+    image_g: &[T],
+    weight_g: &[T],
+    geo: &ConvGeometry,
+    out_g: &mut [T],
+    scratch: &mut [T],
+    parallelism: gemm::Parallelism,
+) {
+    let (padded, wide) = scratch.split_at_mut(geo.image_channels_per_group() * geo.padded_plane());
+    pad_image(image_g, geo, padded);
+    for k in 0..geo.kernel[0] * geo.kernel[1] {
+        let (offset, w) = tap(weight_g, geo, k);
+        matmul(wide, w, window(padded, geo, offset), k > 0, parallelism);
+    }
+    let (ow, wp) = (geo.grid[2], geo.padded_hw()[1]);
+    for (dst, src) in out_g.chunks_exact_mut(ow).zip(wide.chunks_exact(wp)) {
+        dst.copy_from_slice(&src[..ow]);
+    }
+}
+
+/// `image = col2im(Wᵀ · grid)` for one item and group in the windowed form: each tap's product
+/// is added into its window of a padded image, whose inside is then the result.
+fn grid_to_image_windowed<T: GemmElement>(
+    grid_g: &[T],
+    weight_g: &[T],
+    geo: &ConvGeometry,
+    out_g: &mut [T],
+    scratch: &mut [T],
+    parallelism: gemm::Parallelism,
+) {
+    let (padded, wide) = scratch.split_at_mut(geo.image_channels_per_group() * geo.padded_plane());
+    widen_grid(grid_g, geo, wide);
+    padded.fill(T::zero());
+    let wide = MatRef::row_major(&*wide, geo.grid_channels_per_group(), geo.wide_grid_plane());
+    for k in 0..geo.kernel[0] * geo.kernel[1] {
+        let (offset, w) = tap(weight_g, geo, k);
+        // The extra columns of `wide` are zero, so what they reach (the padding, or the start
+        // of the next row) gains nothing.
+        matmul_strided(&mut padded[offset..], geo.padded_plane(), 1, w.t(), wide, true, parallelism);
+    }
+    let [h, w] = [geo.image[1], geo.image[2]];
+    let wp = geo.padded_hw()[1];
+    for (dst, src) in out_g.chunks_exact_mut(h * w).zip(padded.chunks_exact(geo.padded_plane())) {
+        for (y, row) in dst.chunks_exact_mut(w).enumerate() {
+            let at = (y + geo.padding[0]) * wp + geo.padding[1];
+            row.copy_from_slice(&src[at..at + w]);
+        }
+    }
+}
+
+/// `W += grid · im2col(image)ᵀ` for one item and group in the windowed form: per tap, the grid
+/// at the padded width (zero extra columns) times the tap's window, into the tap's weights.
+fn weight_grad_windowed<T: GemmElement>(
+    image_g: &[T],
+    grid_g: &[T],
+    geo: &ConvGeometry,
+    acc_g: &mut [T],
+    scratch: &mut [T],
+    parallelism: gemm::Parallelism,
+) {
+    let (padded, wide) = scratch.split_at_mut(geo.image_channels_per_group() * geo.padded_plane());
+    pad_image(image_g, geo, padded);
+    widen_grid(grid_g, geo, wide);
+    let wide = MatRef::row_major(&*wide, geo.grid_channels_per_group(), geo.wide_grid_plane());
+    let taps = geo.kernel[0] * geo.kernel[1];
+    for k in 0..taps {
+        let (offset, _) = tap(acc_g, geo, k);
+        matmul_strided(
+            &mut acc_g[k..],
+            geo.patch_len(),
+            taps,
+            wide,
+            window(padded, geo, offset).t(),
+            true,
+            parallelism,
+        );
+    }
+}
+
 /// Runs `work(item, output_of_item, scratch, parallelism)` for every batch item, over rayon's
 /// threads when [`ConvGeometry::items_in_parallel`], each thread with its own scratch buffer.
 fn for_each_item<T, F>(
@@ -382,21 +607,22 @@ pub(crate) fn image_to_grid<T: GemmElement>(
         geo,
         &mut grid,
         geo.grid_len(),
-        geo.cols_len(),
+        geo.scratch_len(),
         parallelism,
-        |item, out, cols, parallelism| {
+        |item, out, scratch, parallelism| {
             let image = &image[item * geo.image_len()..(item + 1) * geo.image_len()];
             for g in 0..geo.groups {
-                im2col(&image[g * cg_len..(g + 1) * cg_len], geo, cols);
-                let w = MatRef::row_major(&weight[g * gg * patch..(g + 1) * gg * patch], gg, patch);
-                let cols = MatRef::row_major(&*cols, patch, spatial);
-                matmul(
-                    &mut out[g * gg * spatial..(g + 1) * gg * spatial],
-                    w,
-                    cols,
-                    false,
-                    parallelism,
-                );
+                let image_g = &image[g * cg_len..(g + 1) * cg_len];
+                let weight_g = &weight[g * gg * patch..(g + 1) * gg * patch];
+                let out_g = &mut out[g * gg * spatial..(g + 1) * gg * spatial];
+                if geo.windowed() {
+                    image_to_grid_windowed(image_g, weight_g, geo, out_g, scratch, parallelism);
+                    continue;
+                }
+                let cols = &mut scratch[..geo.cols_len()];
+                im2col(image_g, geo, cols);
+                let w = MatRef::row_major(weight_g, gg, patch);
+                matmul(out_g, w, MatRef::row_major(&*cols, patch, spatial), false, parallelism);
             }
         },
     );
@@ -422,15 +648,22 @@ pub(crate) fn grid_to_image<T: GemmElement>(
         geo,
         &mut image,
         geo.image_len(),
-        geo.cols_len(),
+        geo.scratch_len(),
         parallelism,
-        |item, out, cols, parallelism| {
+        |item, out, scratch, parallelism| {
             let grid = &grid[item * geo.grid_len()..(item + 1) * geo.grid_len()];
             for g in 0..geo.groups {
-                let w = MatRef::row_major(&weight[g * gg * patch..(g + 1) * gg * patch], gg, patch);
-                let grid_g = MatRef::row_major(&grid[g * gg * spatial..(g + 1) * gg * spatial], gg, spatial);
-                matmul(cols, w.t(), grid_g, false, parallelism);
-                col2im_add(cols, geo, &mut out[g * cg_len..(g + 1) * cg_len]);
+                let grid_g = &grid[g * gg * spatial..(g + 1) * gg * spatial];
+                let weight_g = &weight[g * gg * patch..(g + 1) * gg * patch];
+                let out_g = &mut out[g * cg_len..(g + 1) * cg_len];
+                if geo.windowed() {
+                    grid_to_image_windowed(grid_g, weight_g, geo, out_g, scratch, parallelism);
+                    continue;
+                }
+                let cols = &mut scratch[..geo.cols_len()];
+                let w = MatRef::row_major(weight_g, gg, patch);
+                matmul(cols, w.t(), MatRef::row_major(grid_g, gg, spatial), false, parallelism);
+                col2im_add(cols, geo, out_g);
             }
         },
     );
@@ -447,20 +680,21 @@ pub(crate) fn weight_grad<T: GemmElement>(image: &[T], grid: &[T], geo: &ConvGeo
     let (gg, patch, spatial) = (geo.grid_channels_per_group(), geo.patch_len(), geo.grid_plane());
     let cg_len = geo.image_channels_per_group() * geo.image_plane();
     let parallelism = geo.gemm_parallelism(gg, patch, spatial);
-    let accumulate_item = |item: usize, acc: &mut [T], cols: &mut [T], parallelism| {
+    let accumulate_item = |item: usize, acc: &mut [T], scratch: &mut [T], parallelism| {
         let image = &image[item * geo.image_len()..(item + 1) * geo.image_len()];
         let grid = &grid[item * geo.grid_len()..(item + 1) * geo.grid_len()];
         for g in 0..geo.groups {
-            im2col(&image[g * cg_len..(g + 1) * cg_len], geo, cols);
-            let grid_g = MatRef::row_major(&grid[g * gg * spatial..(g + 1) * gg * spatial], gg, spatial);
+            let image_g = &image[g * cg_len..(g + 1) * cg_len];
+            let grid_g = &grid[g * gg * spatial..(g + 1) * gg * spatial];
+            let acc_g = &mut acc[g * gg * patch..(g + 1) * gg * patch];
+            if geo.windowed() {
+                weight_grad_windowed(image_g, grid_g, geo, acc_g, scratch, parallelism);
+                continue;
+            }
+            let cols = &mut scratch[..geo.cols_len()];
+            im2col(image_g, geo, cols);
             let cols_t = MatRef::row_major(&*cols, patch, spatial).t();
-            matmul(
-                &mut acc[g * gg * patch..(g + 1) * gg * patch],
-                grid_g,
-                cols_t,
-                true,
-                parallelism,
-            );
+            matmul(acc_g, MatRef::row_major(grid_g, gg, spatial), cols_t, true, parallelism);
         }
     };
 
@@ -472,10 +706,10 @@ pub(crate) fn weight_grad<T: GemmElement>(image: &[T], grid: &[T], geo: &ConvGeo
             .into_par_iter()
             .with_min_len(per_thread)
             .fold(
-                || (vec![T::zero(); geo.weight_len()], vec![T::zero(); geo.cols_len()]),
-                |(mut acc, mut cols), item| {
-                    accumulate_item(item, &mut acc, &mut cols, gemm::Parallelism::None);
-                    (acc, cols)
+                || (vec![T::zero(); geo.weight_len()], vec![T::zero(); geo.scratch_len()]),
+                |(mut acc, mut scratch), item| {
+                    accumulate_item(item, &mut acc, &mut scratch, gemm::Parallelism::None);
+                    (acc, scratch)
                 },
             )
             .map(|(acc, _)| acc)
@@ -490,9 +724,9 @@ pub(crate) fn weight_grad<T: GemmElement>(image: &[T], grid: &[T], geo: &ConvGeo
         return total;
     }
     let mut total = vec![T::zero(); geo.weight_len()];
-    let mut cols = vec![T::zero(); geo.cols_len()];
+    let mut scratch = vec![T::zero(); geo.scratch_len()];
     for item in 0..geo.batch {
-        accumulate_item(item, &mut total, &mut cols, parallelism);
+        accumulate_item(item, &mut total, &mut scratch, parallelism);
     }
     total
 }
@@ -619,6 +853,14 @@ mod tests {
             geometry(4, 2, [4, 8, 7], 6, [3, 3], [3, 2], [2, 0], [1, 2], [1, 1]),
             // 1×1 kernel, padding larger than the kernel reaches.
             geometry(2, 1, [3, 4, 4], 2, [1, 1], [1, 1], [2, 1], [2, 1], [1, 1]),
+            // The windowed form (stride 1, 8 channels or more per group): same padding...
+            geometry(5, 1, [9, 7, 6], 4, [3, 3], [1, 1], [1, 1], [1, 1], [1, 1]),
+            // ...asymmetric padding and dilation, one item...
+            geometry(1, 1, [8, 6, 7], 5, [3, 3], [1, 1], [1, 0], [0, 2], [1, 2]),
+            // ...groups, no padding...
+            geometry(3, 2, [16, 5, 6], 4, [2, 3], [1, 1], [0, 0], [0, 0], [1, 1]),
+            // ...a 1×1 kernel with padding beyond its reach.
+            geometry(2, 1, [8, 4, 4], 3, [1, 1], [1, 1], [2, 1], [2, 1], [1, 1]),
         ]
     }
 
@@ -654,6 +896,12 @@ mod tests {
             assert_close(&grid_to_image(&grid, &weight, &geo), &back, "grid_to_image", &geo);
             assert_close(&weight_grad(&image, &grid, &geo), &wgrad, "weight_grad", &geo);
         }
+    }
+
+    #[test]
+    fn the_cases_take_both_forms() {
+        let windowed = cases().iter().filter(|geo| geo.windowed()).count();
+        assert!(windowed == 4 && cases().len() - windowed == 5, "{windowed} windowed");
     }
 
     #[test]
