@@ -4,10 +4,13 @@
 //! and give the same values on the tensors large enough to be split over threads; 2-D
 //! convolutions and transposed convolutions (one gemm per batch item) give the values and the
 //! input, weight and bias gradients of a direct f64 sum, with strides, padding, output padding,
-//! dilation and groups, for a batch of one (gemm's threads) and of several (items over threads).
+//! dilation and groups, for a batch of one (gemm's threads) and of several (items over threads);
+//! `erf` and GELU's forward and backward agree with f64; binary and scalar ops on tensors large
+//! enough to be split over threads (dense, broadcast, transposed) give exactly the per-element
+//! f32 results.
 #![cfg(feature = "flex")]
 
-use burn::tensor::activation::{sigmoid, softmax};
+use burn::tensor::activation::{gelu, sigmoid, softmax};
 use burn::tensor::module::{conv2d, conv_transpose2d};
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use burn::tensor::{Tensor, TensorData};
@@ -299,4 +302,93 @@ fn conv_transpose2d_and_its_gradients_match_a_direct_sum() {
             assert!((*got as f64 - want).abs() <= 1e-4 * (1.0 + want.abs()), "conv_transpose2d bias gradient {got} vs {want}, {case:?}");
         }
     }
+}
+
+#[test]
+fn erf_is_within_two_ulp_and_gelu_matches_the_reference() {
+    let n = 300_000;
+    let xs = points(-7.0, 7.0, n);
+    let got = values(Tensor::<1>::from_data(TensorData::new(xs.clone(), [n]), &device()).erf());
+    for (&x, &y) in xs.iter().zip(&got) {
+        assert!(ulps(y, libm_erf(x as f64)) <= 2, "erf({x}) = {y}");
+    }
+
+    // GELU and its gradient (through autodiff) against f64, on a tensor split over threads.
+    let device = device().autodiff();
+    let input = Tensor::<1>::from_data(TensorData::new(xs.clone(), [n]), &device).require_grad();
+    let out = gelu(input.clone());
+    let grads = out.clone().sum().backward();
+    let forward = values(out);
+    let backward = values(input.grad(&grads).unwrap());
+    for (i, &x) in xs.iter().enumerate() {
+        let x64 = x as f64;
+        let cdf = 0.5 * (1.0 + libm_erf(x64 / std::f64::consts::SQRT_2));
+        let pdf = (-0.5 * x64 * x64).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        assert!((forward[i] as f64 - x64 * cdf).abs() <= 1e-6 * (1.0 + x64.abs()), "gelu({x}) = {}", forward[i]);
+        assert!((backward[i] as f64 - (cdf + x64 * pdf)).abs() <= 1e-6, "gelu'({x}) = {}", backward[i]);
+    }
+}
+
+/// erf in f64 to 1e-16, from its Taylor series (|x| < 3) or continued fraction for erfc.
+fn libm_erf(x: f64) -> f64 {
+    let z = x.abs();
+    let value = if z < 3.0 {
+        let (mut term, mut sum, mut n) = (z, z, 0.0);
+        while term.abs() > 1e-18 * sum.abs() {
+            n += 1.0;
+            term *= -z * z / n;
+            sum += term / (2.0 * n + 1.0);
+        }
+        sum * 2.0 / std::f64::consts::PI.sqrt()
+    } else {
+        // erfc(z) = e^(-z²)/√π · 1/(z + 1/2/(z + 1/(z + 3/2/(z + ...)))), evaluated bottom up.
+        let mut fraction = 0.0;
+        for k in (1..60).rev() {
+            fraction = (k as f64 / 2.0) / (z + fraction);
+        }
+        1.0 - (-z * z).exp() / std::f64::consts::PI.sqrt() / (z + fraction)
+    };
+    value.copysign(x)
+}
+
+#[test]
+fn large_elementwise_ops_give_the_per_element_results() {
+    let device = device();
+    let [b, c, h, w] = [32usize, 16, 28, 28];
+    let n = b * c * h * w;
+    let a: Vec<f32> = noise(n, 11);
+    let d: Vec<f32> = noise(n, 12);
+    let scale: Vec<f32> = noise(c, 13);
+    let tensor = |v: &[f32], shape: [usize; 4]| Tensor::<4>::from_data(TensorData::new(v.to_vec(), shape), &device);
+    let flat = |t: Tensor<4>| t.into_data().try_to_vec::<f32>().unwrap();
+
+    // Dense: both operands alive (allocating path) and the left one consumed (in place).
+    let (ta, td) = (tensor(&a, [b, c, h, w]), tensor(&d, [b, c, h, w]));
+    let want: Vec<f32> = a.iter().zip(&d).map(|(x, y)| x * y).collect();
+    assert_eq!(flat(ta.clone() * td.clone()), want);
+    assert_eq!(flat(tensor(&a, [b, c, h, w]) * td.clone()), want);
+    let want: Vec<f32> = a.iter().zip(&d).map(|(x, y)| x - y).collect();
+    assert_eq!(flat(ta.clone() - td.clone()), want);
+
+    // Broadcast per channel (a norm's scale), in place and allocating.
+    let ts = tensor(&scale, [1, c, 1, 1]);
+    let want: Vec<f32> = a.iter().enumerate().map(|(i, x)| x * scale[(i / (h * w)) % c]).collect();
+    assert_eq!(flat(tensor(&a, [b, c, h, w]) * ts.clone()), want);
+    assert_eq!(flat(ta.clone() * ts.clone()), want);
+
+    // A transposed operand (strided, not broadcast).
+    let want: Vec<f32> = (0..n)
+        .map(|i| {
+            let (rest, x) = (i / w, i % w);
+            let (rest, y) = (rest / h, rest % h);
+            a[i] + d[(rest * h + x) * w + y]
+        })
+        .collect();
+    assert_eq!(flat(ta.clone() + td.clone().swap_dims(2, 3)), want);
+
+    // Scalar ops.
+    let want: Vec<f32> = a.iter().map(|x| x * 0.75).collect();
+    assert_eq!(flat(ta.clone().mul_scalar(0.75)), want);
+    let want: Vec<f32> = a.iter().map(|x| x + 2.5).collect();
+    assert_eq!(flat(tensor(&a, [b, c, h, w]).add_scalar(2.5)), want);
 }

@@ -78,6 +78,15 @@ impl ZipNest {
         self.lhs_offset == 0 && self.lhs_is_dense()
     }
 
+    /// The nest restricted to `count` indices of its outermost dim from `first`.
+    pub fn rows(&self, first: usize, count: usize) -> ZipNest {
+        let mut sub = *self;
+        sub.shape[0] = count;
+        sub.lhs_offset = (self.lhs_offset as isize + first as isize * self.lhs_strides[0]) as usize;
+        sub.rhs_offset = (self.rhs_offset as isize + first as isize * self.rhs_strides[0]) as usize;
+        sub
+    }
+
     /// Call `f(lhs_base, rhs_base)` once per innermost run, in
     /// row-major output order. The bases are storage indices of the
     /// first element of the run; offsets advance by stride addition,
@@ -205,44 +214,98 @@ where
     F: Fn(L, R) -> Out,
 {
     let numel = lhs_layout.num_elements();
-    if numel == 0 {
-        return Some(Vec::new());
-    }
     let nest = collapse_for_zip(lhs_layout, rhs_layout)?;
-
     let mut out: Vec<Out> = Vec::with_capacity(numel);
+    zip_map_into(&nest, lhs, rhs, &op, &mut out.spare_capacity_mut()[..numel]);
+    // SAFETY: `zip_map_into` wrote every one of the `numel` elements.
+    unsafe { out.set_len(numel) };
+    Some(out)
+}
+
+/// [`zip_map`] on rayon's threads for large outputs ([`crate::parallel`]): the nest's outermost
+/// dim is cut into row ranges, each written by the sequential traversal.
+pub(crate) fn zip_map_par<L, R, Out, F>(
+    lhs: &[L],
+    lhs_layout: &Layout,
+    rhs: &[R],
+    rhs_layout: &Layout,
+    op: F,
+) -> Option<Vec<Out>>
+where
+    L: Copy + Sync,
+    R: Copy + Sync,
+    Out: Send,
+    F: Fn(L, R) -> Out + Send + Sync,
+{
+    let numel = lhs_layout.num_elements();
+    let nest = collapse_for_zip(lhs_layout, rhs_layout)?;
+    let mut out: Vec<Out> = Vec::with_capacity(numel);
+    let slots = &mut out.spare_capacity_mut()[..numel];
+    if nest.ndim == 0 || numel == 0 {
+        zip_map_into(&nest, lhs, rhs, &op, slots);
+    } else {
+        let row = numel / nest.shape[0];
+        crate::parallel::for_each_chunk(slots, row, |first, part| {
+            zip_map_into(&nest.rows(first / row, part.len() / row), lhs, rhs, &op, part);
+        });
+    }
+    // SAFETY: the chunks cover all `numel` elements and `zip_map_into` wrote each of them.
+    unsafe { out.set_len(numel) };
+    Some(out)
+}
+
+/// The traversal of [`zip_map`]: writes `op(lhs, rhs)` for every element of the nest into
+/// `out` (as many slots as the nest has elements), in row-major order.
+fn zip_map_into<L, R, Out, F>(
+    nest: &ZipNest,
+    lhs: &[L],
+    rhs: &[R],
+    op: &F,
+    out: &mut [core::mem::MaybeUninit<Out>],
+) where
+    L: Copy,
+    R: Copy,
+    F: Fn(L, R) -> Out,
+{
+    if out.is_empty() {
+        return;
+    }
     if nest.ndim == 0 {
         // All dims were size 1: a single element.
-        out.push(op(lhs[nest.lhs_offset], rhs[nest.rhs_offset]));
-        return Some(out);
+        out[0].write(op(lhs[nest.lhs_offset], rhs[nest.rhs_offset]));
+        return;
     }
-
     let (len, l_st, r_st) = nest.inner();
+    let mut runs = out.chunks_exact_mut(len);
     match (l_st, r_st) {
         (1, 1) => nest.for_each_run(|lb, rb| {
-            out.extend(
-                lhs[lb..lb + len]
-                    .iter()
-                    .zip(&rhs[rb..rb + len])
-                    .map(|(&a, &b)| op(a, b)),
-            );
+            let run = runs.next().expect("zip_map: output too short");
+            for (o, (&a, &b)) in run.iter_mut().zip(lhs[lb..lb + len].iter().zip(&rhs[rb..rb + len])) {
+                o.write(op(a, b));
+            }
         }),
         (1, 0) => nest.for_each_run(|lb, rb| {
+            let run = runs.next().expect("zip_map: output too short");
             let b = rhs[rb];
-            out.extend(lhs[lb..lb + len].iter().map(|&a| op(a, b)));
+            for (o, &a) in run.iter_mut().zip(&lhs[lb..lb + len]) {
+                o.write(op(a, b));
+            }
         }),
         (0, 1) => nest.for_each_run(|lb, rb| {
+            let run = runs.next().expect("zip_map: output too short");
             let a = lhs[lb];
-            out.extend(rhs[rb..rb + len].iter().map(|&b| op(a, b)));
+            for (o, &b) in run.iter_mut().zip(&rhs[rb..rb + len]) {
+                o.write(op(a, b));
+            }
         }),
         _ => nest.for_each_run(|lb, rb| {
-            out.extend(
-                (0..len).map(|i| op(lhs[lb + i * l_st as usize], rhs[rb + i * r_st as usize])),
-            );
+            let run = runs.next().expect("zip_map: output too short");
+            for (i, o) in run.iter_mut().enumerate() {
+                o.write(op(lhs[lb + i * l_st as usize], rhs[rb + i * r_st as usize]));
+            }
         }),
     }
-    debug_assert_eq!(out.len(), numel);
-    Some(out)
+    debug_assert!(runs.next().is_none(), "zip_map: output too long");
 }
 
 /// Apply `op` over a collapsed nest *in place*, writing the result back
@@ -300,6 +363,29 @@ where
             }
         }),
     }
+}
+
+/// [`zip_apply_inplace`] on rayon's threads for large destinations ([`crate::parallel`]):
+/// the dense destination is cut into row ranges of the nest's outermost dim.
+pub(crate) fn zip_apply_inplace_par<D, S, F>(nest: &ZipNest, dst: &mut [D], src: &[S], op: F)
+where
+    D: Copy + Send,
+    S: Copy + Sync,
+    F: Fn(D, S) -> D + Send + Sync,
+{
+    debug_assert!(nest.lhs_is_dense_from_zero(), "zip_apply_inplace_par: dense from 0");
+    let numel: usize = nest.shape[..nest.ndim].iter().product();
+    if nest.ndim == 0 || numel == 0 {
+        zip_apply_inplace(nest, dst, src, op);
+        return;
+    }
+    let row = numel / nest.shape[0];
+    crate::parallel::for_each_chunk(&mut dst[..numel], row, |first, part| {
+        // `part` starts at the destination's row `first / row`: its index 0.
+        let mut rows = nest.rows(first / row, part.len() / row);
+        rows.lhs_offset = 0;
+        zip_apply_inplace(&rows, part, src, &op);
+    });
 }
 
 // ============================================================================
@@ -892,5 +978,53 @@ mod tests {
             600.0 + 2.0 + 30.0,
         ];
         assert_eq!(dst_data, expected);
+    }
+
+    /// Layouts of the large cases: dense, broadcast per channel (group norm's scale), a
+    /// transposed view, a one-dimensional run, and a sliced view with an offset.
+    fn large_cases() -> Vec<(Layout, Layout, usize, usize)> {
+        let full = [32usize, 16, 28, 28];
+        let n: usize = full.iter().product();
+        let dense = Layout::contiguous(Shape::from(full.to_vec()));
+        vec![
+            (dense.clone(), dense.clone(), n, n),
+            (dense.clone(), broadcast_layout(&[1, 16, 1, 1], &full), n, 16),
+            (broadcast_layout(&[32, 1, 28, 28], &full), dense.clone(), 32 * 28 * 28, n),
+            (dense.clone(), Layout::contiguous(Shape::from(vec![32, 16, 28, 28])).permute(&[0, 1, 3, 2]), n, n),
+            (
+                Layout::contiguous(Shape::from(vec![n])),
+                Layout::new(Shape::from(vec![n]), vec![2], 1),
+                n,
+                2 * n + 1,
+            ),
+        ]
+    }
+
+    #[test]
+    fn parallel_zip_map_matches_the_reference() {
+        for (l_layout, r_layout, l_len, r_len) in large_cases() {
+            let lhs: Vec<f32> = (0..l_len).map(|i| (i % 1013) as f32 * 0.5).collect();
+            let rhs: Vec<f32> = (0..r_len).map(|i| (i % 917) as f32 - 3.0).collect();
+            let op = |a: f32, b: f32| a * 2.0 + b;
+            let got = zip_map_par(&lhs, &l_layout, &rhs, &r_layout, op).unwrap();
+            assert_eq!(got, reference(&lhs, &l_layout, &rhs, &r_layout, op), "{l_layout:?} {r_layout:?}");
+            assert_eq!(got, zip_map(&lhs, &l_layout, &rhs, &r_layout, op).unwrap());
+        }
+    }
+
+    #[test]
+    fn parallel_in_place_matches_the_reference() {
+        for (l_layout, r_layout, l_len, r_len) in large_cases() {
+            let Some(nest) = collapse_for_zip(&l_layout, &r_layout) else { continue };
+            if !nest.lhs_is_dense_from_zero() {
+                continue;
+            }
+            let lhs: Vec<f32> = (0..l_len).map(|i| (i % 1013) as f32 * 0.5).collect();
+            let rhs: Vec<f32> = (0..r_len).map(|i| (i % 917) as f32 - 3.0).collect();
+            let op = |a: f32, b: f32| a - b * 0.25;
+            let mut got = lhs.clone();
+            zip_apply_inplace_par(&nest, &mut got, &rhs, op);
+            assert_eq!(got, reference(&lhs, &l_layout, &rhs, &r_layout, op), "{l_layout:?} {r_layout:?}");
+        }
     }
 }

@@ -35,8 +35,8 @@ pub fn binary_op<F32Op, F64Op>(
     simd_hint: Option<BinaryOp>,
 ) -> FlexTensor
 where
-    F32Op: Fn(f32, f32) -> f32 + Copy,
-    F64Op: Fn(f64, f64) -> f64 + Copy,
+    F32Op: Fn(f32, f32) -> f32 + Copy + Send + Sync,
+    F64Op: Fn(f64, f64) -> f64 + Copy + Send + Sync,
 {
     debug_assert_eq!(lhs.dtype(), rhs.dtype(), "binary_op: dtype mismatch");
 
@@ -67,7 +67,7 @@ fn binary_op_f32<Op>(
     simd_hint: Option<BinaryOp>,
 ) -> FlexTensor
 where
-    Op: Fn(f32, f32) -> f32,
+    Op: Fn(f32, f32) -> f32 + Send + Sync,
 {
     // In-place SIMD fast path: lhs unique contiguous at offset 0, rhs
     // contiguous (no broadcast).
@@ -82,12 +82,15 @@ where
         let lhs_storage: &mut [f32] = lhs.storage_mut();
         let l_slice = &mut lhs_storage[..l_end];
 
-        match simd_op {
-            BinaryOp::Add => simd::add_inplace_f32(l_slice, r_slice),
-            BinaryOp::Sub => simd::sub_inplace_f32(l_slice, r_slice),
-            BinaryOp::Mul => simd::mul_inplace_f32(l_slice, r_slice),
-            BinaryOp::Div => simd::div_inplace_f32(l_slice, r_slice),
-        }
+        crate::parallel::for_each_chunk(l_slice, 1, |first, part| {
+            let r_part = &r_slice[first..first + part.len()];
+            match simd_op {
+                BinaryOp::Add => simd::add_inplace_f32(part, r_part),
+                BinaryOp::Sub => simd::sub_inplace_f32(part, r_part),
+                BinaryOp::Mul => simd::mul_inplace_f32(part, r_part),
+                BinaryOp::Div => simd::div_inplace_f32(part, r_part),
+            }
+        });
         return lhs;
     }
 
@@ -107,12 +110,15 @@ where
         let rhs_storage: &mut [f32] = rhs.storage_mut();
         let r_slice = &mut rhs_storage[..r_end];
 
-        match simd_op {
-            BinaryOp::Add => simd::add_inplace_f32(r_slice, l_slice),
-            BinaryOp::Sub => simd::rsub_inplace_f32(r_slice, l_slice),
-            BinaryOp::Mul => simd::mul_inplace_f32(r_slice, l_slice),
-            BinaryOp::Div => simd::rdiv_inplace_f32(r_slice, l_slice),
-        }
+        crate::parallel::for_each_chunk(r_slice, 1, |first, part| {
+            let l_part = &l_slice[first..first + part.len()];
+            match simd_op {
+                BinaryOp::Add => simd::add_inplace_f32(part, l_part),
+                BinaryOp::Sub => simd::rsub_inplace_f32(part, l_part),
+                BinaryOp::Mul => simd::mul_inplace_f32(part, l_part),
+                BinaryOp::Div => simd::rdiv_inplace_f32(part, l_part),
+            }
+        });
         return rhs;
     }
 
@@ -138,7 +144,7 @@ fn binary_op_f32<Op>(
     _simd_hint: Option<BinaryOp>,
 ) -> FlexTensor
 where
-    Op: Fn(f32, f32) -> f32,
+    Op: Fn(f32, f32) -> f32 + Send + Sync,
 {
     binary_op_typed(lhs, rhs, op)
 }
@@ -146,8 +152,8 @@ where
 /// Binary operation with in-place optimization for Pod types.
 pub(crate) fn binary_op_typed<E, Op>(mut lhs: FlexTensor, mut rhs: FlexTensor, op: Op) -> FlexTensor
 where
-    E: Element + bytemuck::Pod,
-    Op: Fn(E, E) -> E,
+    E: Element + bytemuck::Pod + Send + Sync,
+    Op: Fn(E, E) -> E + Send + Sync,
 {
     // In-place fast path: lhs unique, contiguous at offset 0, rhs contiguous
     if lhs.is_unique()
@@ -159,9 +165,11 @@ where
         let rhs_storage: &[E] = rhs.storage();
         let r_slice = &rhs_storage[r_start..r_end];
         let lhs_storage: &mut [E] = lhs.storage_mut();
-        for (l, &r) in lhs_storage[..l_end].iter_mut().zip(r_slice) {
-            *l = op(*l, r);
-        }
+        crate::parallel::for_each_chunk(&mut lhs_storage[..l_end], 1, |first, part| {
+            for (l, &r) in part.iter_mut().zip(&r_slice[first..]) {
+                *l = op(*l, r);
+            }
+        });
         return lhs;
     }
 
@@ -181,7 +189,7 @@ where
     {
         let rhs_storage: &[E] = rhs.storage();
         let lhs_storage: &mut [E] = lhs.storage_mut();
-        crate::zip::zip_apply_inplace(&nest, lhs_storage, rhs_storage, &op);
+        crate::zip::zip_apply_inplace_par(&nest, lhs_storage, rhs_storage, &op);
         return lhs;
     }
     if rhs.is_unique()
@@ -190,7 +198,7 @@ where
     {
         let lhs_storage: &[E] = lhs.storage();
         let rhs_storage: &mut [E] = rhs.storage_mut();
-        crate::zip::zip_apply_inplace(&nest, rhs_storage, lhs_storage, |r, l| op(l, r));
+        crate::zip::zip_apply_inplace_par(&nest, rhs_storage, lhs_storage, |r, l| op(l, r));
         return rhs;
     }
 
@@ -208,11 +216,13 @@ where
         (Some((l_start, l_end)), Some((r_start, r_end))) => {
             let l_slice = &lhs_storage[l_start..l_end];
             let r_slice = &rhs_storage[r_start..r_end];
-            l_slice
-                .iter()
-                .zip(r_slice)
-                .map(|(&a, &b)| op(a, b))
-                .collect()
+            let mut out = l_slice.to_vec();
+            crate::parallel::for_each_chunk(&mut out, 1, |first, part| {
+                for (o, &b) in part.iter_mut().zip(&r_slice[first..]) {
+                    *o = op(*o, b);
+                }
+            });
+            out
         }
         // Strided/broadcast fallback: collapse both layouts into a
         // joint loop nest with a specialized (autovectorizable) inner
@@ -220,7 +230,7 @@ where
         // fall through to the per-element StridedIter odometer.
         _ => {
             if let Some(result) =
-                crate::zip::zip_map(lhs_storage, lhs.layout(), rhs_storage, rhs.layout(), &op)
+                crate::zip::zip_map_par(lhs_storage, lhs.layout(), rhs_storage, rhs.layout(), &op)
             {
                 result
             } else if lhs.layout().num_dims() == 2 {
@@ -283,8 +293,8 @@ pub fn scalar_op<F32Op, F64Op>(
     f64_op: F64Op,
 ) -> FlexTensor
 where
-    F32Op: Fn(f32, f32) -> f32 + Copy,
-    F64Op: Fn(f64, f64) -> f64 + Copy,
+    F32Op: Fn(f32, f32) -> f32 + Copy + Send + Sync,
+    F64Op: Fn(f64, f64) -> f64 + Copy + Send + Sync,
 {
     let dtype = tensor.dtype();
 
@@ -311,17 +321,22 @@ where
 
 pub(crate) fn scalar_op_typed<E, Op>(mut tensor: FlexTensor, scalar: E, op: Op) -> FlexTensor
 where
-    E: Element + bytemuck::Pod,
-    Op: Fn(E, E) -> E,
+    E: Element + bytemuck::Pod + Send + Sync,
+    Op: Fn(E, E) -> E + Send + Sync,
 {
+    let apply = |values: &mut [E]| {
+        crate::parallel::for_each_chunk(values, 1, |_, part| {
+            for x in part.iter_mut() {
+                *x = op(*x, scalar);
+            }
+        })
+    };
     // In-place fast path: unique, contiguous at offset 0
     if tensor.is_unique()
         && let Some((0, end)) = tensor.layout().contiguous_offsets()
     {
         let storage: &mut [E] = tensor.storage_mut();
-        for x in storage[..end].iter_mut() {
-            *x = op(*x, scalar);
-        }
+        apply(&mut storage[..end]);
         return tensor;
     }
 
@@ -331,7 +346,11 @@ where
     let storage: &[E] = tensor.storage();
 
     let result: Vec<E> = match tensor.layout().contiguous_offsets() {
-        Some((start, end)) => storage[start..end].iter().map(|&x| op(x, scalar)).collect(),
+        Some((start, end)) => {
+            let mut values = storage[start..end].to_vec();
+            apply(&mut values);
+            values
+        }
         None => StridedIter::new(tensor.layout())
             .map(|i| op(storage[i], scalar))
             .collect(),
@@ -356,7 +375,7 @@ fn make_tensor<E: bytemuck::Pod + Send + Sync>(
 /// Supports all integer dtypes: I64, I32, I16, I8, U64, U32, U16, U8.
 pub fn int_binary_op<Op>(lhs: FlexTensor, rhs: FlexTensor, op: Op) -> FlexTensor
 where
-    Op: Fn(i64, i64) -> i64 + Copy,
+    Op: Fn(i64, i64) -> i64 + Copy + Send + Sync,
 {
     debug_assert_eq!(lhs.dtype(), rhs.dtype(), "int_binary_op: dtype mismatch");
 
@@ -384,7 +403,7 @@ where
 /// Note: scalar is truncated to target dtype (matches PyTorch).
 pub fn int_scalar_op<Op>(tensor: FlexTensor, scalar: i64, op: Op) -> FlexTensor
 where
-    Op: Fn(i64, i64) -> i64 + Copy,
+    Op: Fn(i64, i64) -> i64 + Copy + Send + Sync,
 {
     let dtype = tensor.dtype();
 

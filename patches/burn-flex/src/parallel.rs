@@ -1,0 +1,58 @@
+//! Element-wise work split over rayon's threads.
+//!
+//! burn-flex's element-wise kernels (unary, binary, scalar and broadcast ops) were loops on the
+//! calling thread, so on a multi-core CPU every such op left the other cores idle. Slices of
+//! [`PARALLEL_MIN_ELEMENTS`] or more are cut into chunks of about [`CHUNK_ELEMENTS`] that rayon's
+//! threads take in turn; smaller ones stay on the calling thread, where a hand-off would cost
+//! more than it saves. Each element is still computed by the same scalar or SIMD code, so the
+//! results are the same to the bit whichever way the work is split.
+
+/// Elements from which a kernel splits its work over threads.
+pub(crate) const PARALLEL_MIN_ELEMENTS: usize = 64 * 1024;
+
+/// Elements in one chunk of split work (64 KiB of f32: a few pages, in L2).
+pub(crate) const CHUNK_ELEMENTS: usize = 16 * 1024;
+
+/// Calls `work(first_index, chunk)` for consecutive chunks of `values` covering it, each chunk a
+/// multiple of `unit` elements (the last one possibly shorter); on rayon's threads when `values`
+/// holds [`PARALLEL_MIN_ELEMENTS`] or more, else once for the whole slice on this thread.
+pub(crate) fn for_each_chunk<T, F>(values: &mut [T], unit: usize, work: F)
+where
+    T: Send,
+    F: Fn(usize, &mut [T]) + Send + Sync,
+{
+    let unit = unit.max(1);
+    #[cfg(feature = "rayon")]
+    if values.len() >= PARALLEL_MIN_ELEMENTS && values.len() / unit >= 2 {
+        use rayon::prelude::*;
+        let chunk = CHUNK_ELEMENTS.div_ceil(unit) * unit;
+        values
+            .par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(i, part)| work(i * chunk, part));
+        return;
+    }
+    let _ = unit;
+    work(0, values);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn chunks_cover_the_slice_once_in_whole_units() {
+        for (len, unit) in [(10, 1), (PARALLEL_MIN_ELEMENTS * 3 + 7, 1), (PARALLEL_MIN_ELEMENTS * 2, 784), (5000, 7)] {
+            let mut values: Vec<usize> = vec![0; len];
+            for_each_chunk(&mut values, unit, |first, chunk| {
+                assert!(first % unit == 0, "chunk starts inside a unit");
+                for (i, v) in chunk.iter_mut().enumerate() {
+                    *v += first + i + 1;
+                }
+            });
+            assert!(values.iter().enumerate().all(|(i, &v)| v == i + 1), "len {len} unit {unit}");
+        }
+    }
+}
