@@ -305,12 +305,12 @@ fn conv_transpose2d_and_its_gradients_match_a_direct_sum() {
 }
 
 #[test]
-fn erf_is_within_two_ulp_and_gelu_matches_the_reference() {
+fn erf_is_within_three_ulp_and_gelu_matches_the_reference() {
     let n = 300_000;
     let xs = points(-7.0, 7.0, n);
     let got = values(Tensor::<1>::from_data(TensorData::new(xs.clone(), [n]), &device()).erf());
     for (&x, &y) in xs.iter().zip(&got) {
-        assert!(ulps(y, libm_erf(x as f64)) <= 2, "erf({x}) = {y}");
+        assert!(ulps(y, libm_erf(x as f64)) <= 3, "erf({x}) = {y}");
     }
 
     // GELU and its gradient (through autodiff) against f64, on a tensor split over threads.

@@ -48,26 +48,37 @@ pub fn sigmoid_f32(x: f32) -> f32 {
     if x >= 0.0 { s } else { e * s }
 }
 
-/// The error function for f32, branch-free and vectorisable (on [`exp_f32`]); within 2 ulp of
-/// the correctly rounded result (tested against f64 below). For `|x| < 0.75` the Taylor series
+/// The error function for f32, branch-free and vectorisable (on [`exp_f32`]); within 3 ulp of
+/// the correctly rounded result (tested against f64 below; the 3 only just under 0.5, where
+/// the result's binade halves its ulp). For `|x| < 0.75` the Taylor series
 /// `2/√π · Σ (−1)ⁿ x²ⁿ⁺¹ / (n! (2n + 1))` to `n = 8`; above, `1 − erfc(|x|)` with the rational
 /// Chebyshev fit of Numerical Recipes (`erfc(z) = t · e^(−z² + P(t))`, `t = 1 / (1 + z/2)`,
 /// relative error below 1.2e-7), the sign restored. NaN stays NaN, `±inf` gives `±1`.
 #[inline(always)]
 pub fn erf_f32(x: f32) -> f32 {
-    const TWO_OVER_SQRT_PI: f32 = core::f32::consts::FRAC_2_SQRT_PI;
     let z = x.abs();
     let x2 = x * x;
-    let series = x
-        * TWO_OVER_SQRT_PI
-        * (1.0
-            + x2 * (-1.0 / 3.0
-                + x2 * (1.0 / 10.0
-                    + x2 * (-1.0 / 42.0
-                        + x2 * (1.0 / 216.0
-                            + x2 * (-1.0 / 1320.0
-                                + x2 * (1.0 / 9360.0
-                                    + x2 * (-1.0 / 75600.0 + x2 * (1.0 / 685440.0)))))))));
+    // The series' coefficients 2/√π · (−1)ⁿ / (n! (2n + 1)), n = 0..=8.
+    const C: [f32; 9] = [
+        1.128_379_2,
+        -0.376_126_39,
+        0.112_837_92,
+        -0.026_866_171,
+        0.005_223_977_6,
+        -0.000_854_832_7,
+        0.000_120_553_33,
+        -1.492_565e-5,
+        1.646_211_4e-6,
+    ];
+    let series = C[8];
+    let series = C[7] + x2 * series;
+    let series = C[6] + x2 * series;
+    let series = C[5] + x2 * series;
+    let series = C[4] + x2 * series;
+    let series = C[3] + x2 * series;
+    let series = C[2] + x2 * series;
+    let series = C[1] + x2 * series;
+    let series = x * (C[0] + x2 * series);
     let t = 1.0 / (1.0 + 0.5 * z);
     let p = -1.265_512_2
         + t * (1.000_023_7
@@ -126,17 +137,18 @@ mod tests {
     }
 
     #[test]
-    fn erf_is_within_two_ulp() {
+    fn erf_is_within_three_ulp() {
         let mut worst = (0, 0.0f32);
-        let mut x = -6.0f32;
-        while x < 6.0 {
+        // Every f32 in [0.4, 0.8] (where the series meets the tail), then a grid up to 6.
+        let dense = (0.4f32.to_bits()..0.8f32.to_bits()).map(f32::from_bits);
+        let grid = (0..40_000).map(|i| i as f32 * 0.000_15);
+        for x in dense.chain(grid).flat_map(|x| [x, -x]) {
             let u = ulps(erf_f32(x), libm::erf(x as f64));
             if u > worst.0 {
                 worst = (u, x);
             }
-            x += 0.000_31;
         }
-        assert!(worst.0 <= 2, "{} ulp at x = {}", worst.0, worst.1);
+        assert!(worst.0 <= 3, "{} ulp at x = {}", worst.0, worst.1);
         // Tiny arguments keep their relative precision (erf(x) ≈ 2x/√π).
         for x in [1e-30f32, -3e-12, 1e-6, 2e-3] {
             assert!(ulps(erf_f32(x), libm::erf(x as f64)) <= 2, "erf({x})");
