@@ -36,6 +36,29 @@ where
     work(0, values);
 }
 
+/// `op(lhs[i], rhs[i])` for every `i`, into a new vector (each element written once, no
+/// zeroing first); over rayon's threads for long slices, as [`for_each_chunk`].
+pub(crate) fn map2_to_vec<A, B, Out, F>(lhs: &[A], rhs: &[B], op: F) -> alloc::vec::Vec<Out>
+where
+    A: Copy + Sync,
+    B: Copy + Sync,
+    Out: Send,
+    F: Fn(A, B) -> Out + Send + Sync,
+{
+    let n = lhs.len();
+    assert_eq!(n, rhs.len(), "map2_to_vec: operands of different lengths");
+    let mut out = alloc::vec::Vec::with_capacity(n);
+    for_each_chunk(&mut out.spare_capacity_mut()[..n], 1, |first, part| {
+        let (l, r) = (&lhs[first..first + part.len()], &rhs[first..first + part.len()]);
+        for (o, (&a, &b)) in part.iter_mut().zip(l.iter().zip(r)) {
+            o.write(op(a, b));
+        }
+    });
+    // SAFETY: the chunks cover all `n` slots and each was written above.
+    unsafe { out.set_len(n) };
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +76,16 @@ mod tests {
                 }
             });
             assert!(values.iter().enumerate().all(|(i, &v)| v == i + 1), "len {len} unit {unit}");
+        }
+    }
+
+    #[test]
+    fn map2_writes_every_element() {
+        for n in [0, 3, PARALLEL_MIN_ELEMENTS + 5] {
+            let a: Vec<u32> = (0..n as u32).collect();
+            let b: Vec<u32> = (0..n as u32).map(|v| v * 3).collect();
+            let got = map2_to_vec(&a, &b, |x, y| x + y);
+            assert_eq!(got, (0..n as u32).map(|v| v * 4).collect::<Vec<_>>());
         }
     }
 }

@@ -214,15 +214,11 @@ where
     ) {
         // Both contiguous (but lhs not at offset 0)
         (Some((l_start, l_end)), Some((r_start, r_end))) => {
-            let l_slice = &lhs_storage[l_start..l_end];
-            let r_slice = &rhs_storage[r_start..r_end];
-            let mut out = l_slice.to_vec();
-            crate::parallel::for_each_chunk(&mut out, 1, |first, part| {
-                for (o, &b) in part.iter_mut().zip(&r_slice[first..]) {
-                    *o = op(*o, b);
-                }
-            });
-            out
+            crate::parallel::map2_to_vec(
+                &lhs_storage[l_start..l_end],
+                &rhs_storage[r_start..r_end],
+                op,
+            )
         }
         // Strided/broadcast fallback: collapse both layouts into a
         // joint loop nest with a specialized (autovectorizable) inner
@@ -347,9 +343,8 @@ where
 
     let result: Vec<E> = match tensor.layout().contiguous_offsets() {
         Some((start, end)) => {
-            let mut values = storage[start..end].to_vec();
-            apply(&mut values);
-            values
+            let values = &storage[start..end];
+            crate::parallel::map2_to_vec(values, values, |x, _| op(x, scalar))
         }
         None => StridedIter::new(tensor.layout())
             .map(|i| op(storage[i], scalar))
