@@ -7,7 +7,8 @@
 //! dilation and groups, for a batch of one (gemm's threads) and of several (items over threads);
 //! `erf` and GELU's forward and backward agree with f64; binary and scalar ops on tensors large
 //! enough to be split over threads (dense, broadcast, transposed) give exactly the per-element
-//! f32 results.
+//! f32 results; a batched matmul against one shared matrix (a linear layer on `[batch, seq, in]`,
+//! run as one gemm of stacked rows) matches an f64 sum, for stacked and for strided left sides.
 #![cfg(feature = "flex")]
 
 use burn::tensor::activation::{gelu, sigmoid, softmax};
@@ -391,4 +392,36 @@ fn large_elementwise_ops_give_the_per_element_results() {
     assert_eq!(flat(ta.clone().mul_scalar(0.75)), want);
     let want: Vec<f32> = a.iter().map(|x| x + 2.5).collect();
     assert_eq!(flat(tensor(&a, [b, c, h, w]).add_scalar(2.5)), want);
+}
+
+#[test]
+fn batched_matmul_with_a_shared_matrix_matches_the_reference() {
+    let device = device();
+    let [b, t, k, n] = [6usize, 33, 40, 17];
+    let x = noise(b * t * k, 21);
+    let w = noise(k * n, 22);
+    let weight = Tensor::<3>::from_data(TensorData::new(w.clone(), [1, k, n]), &device);
+    // Stacked rows (one gemm) and the same values read through a transposed view (one gemm per
+    // batch element): both against the f64 sum.
+    let stacked = Tensor::<3>::from_data(TensorData::new(x.clone(), [b, t, k]), &device);
+    let mut xt = vec![0.0f32; x.len()];
+    for i in 0..b {
+        for r in 0..t {
+            for c in 0..k {
+                xt[(i * k + c) * t + r] = x[(i * t + r) * k + c];
+            }
+        }
+    }
+    let strided = Tensor::<3>::from_data(TensorData::new(xt, [b, k, t]), &device).swap_dims(1, 2);
+    for (what, lhs) in [("stacked", stacked), ("strided", strided)] {
+        let got = lhs.matmul(weight.clone()).into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(got.len(), b * t * n, "{what}");
+        for i in 0..b * t {
+            for j in 0..n {
+                let want: f64 = (0..k).map(|c| x[i * k + c] as f64 * w[c * n + j] as f64).sum();
+                let g = got[i * n + j] as f64;
+                assert!((g - want).abs() <= 1e-5 * (1.0 + want.abs()), "{what} [{i}, {j}] = {g}, want {want}");
+            }
+        }
+    }
 }

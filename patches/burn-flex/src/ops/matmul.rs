@@ -217,6 +217,29 @@ fn broadcast_batch_elem_strides(
 
 /// Convert a flat batch index to an element offset using element-level strides.
 #[inline]
+/// The rows of one `(batch · m) × k` matrix when every batch element shares the right-hand
+/// matrix (its batch strides are all 0) and the left-hand matrices follow one another at
+/// `m` rows of `row_stride` (batch strides those of a row-major stack); `None` otherwise.
+fn stacked_rows(
+    broadcast_shape: &[usize],
+    lhs_batch_strides: &[isize],
+    rhs_batch_strides: &[isize],
+    m: usize,
+    row_stride: isize,
+) -> Option<usize> {
+    if broadcast_shape.is_empty() || rhs_batch_strides.iter().any(|&s| s != 0) || row_stride <= 0 {
+        return None;
+    }
+    let mut expected = (m as isize).checked_mul(row_stride)?;
+    for (&size, &stride) in broadcast_shape.iter().zip(lhs_batch_strides).rev() {
+        if size > 1 && stride != expected {
+            return None;
+        }
+        expected = expected.checked_mul(size as isize)?;
+    }
+    broadcast_shape.iter().product::<usize>().checked_mul(m)
+}
+
 fn batch_elem_offset(b: usize, broadcast_shape: &[usize], elem_strides: &[isize]) -> isize {
     let mut offset: isize = 0;
     let mut remaining = b;
@@ -396,6 +419,30 @@ fn matmul_batched_gemm<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexT
             );
         }
     };
+
+    // A shared right-hand matrix (a linear layer's weight under a `[batch, seq, in]` input):
+    // when the left-hand matrices are stacked rows of one matrix, the batch is one gemm of
+    // `batch · m` rows, which packs the shared matrix once instead of once per batch element.
+    if let Some(rows) = stacked_rows(&broadcast_shape, &lhs_batch_strides, &rhs_batch_strides, m, lhs_row_stride) {
+        unsafe {
+            gemm_call::<T>(
+                rows,
+                n,
+                k,
+                out_data.as_mut_ptr(),
+                1,
+                n as isize,
+                lhs_data.as_ptr().offset(lhs_start),
+                lhs_col_stride,
+                lhs_row_stride,
+                rhs_data.as_ptr().offset(rhs_start),
+                rhs_col_stride,
+                rhs_row_stride,
+                get_parallelism(rows, n, k),
+            );
+        }
+        return output;
+    }
 
     // Strategy:
     // 1. Large matrices: let gemm parallelize internally
