@@ -9,8 +9,7 @@ pre-made batches with no engine around them) under `perf record --call-graph dwa
 cores, and gives every sample to the innermost burn-flex kernel on its stack
 (`burn_flex::ops::<module>::<function>`). The heavy kernels run on rayon's worker threads, whose
 stacks end at the pool, not at the model, so a kernel's row holds its forward and backward uses
-(a convolution's backward is a convolution for the weights and a transposed convolution for the
-input). Samples outside every kernel go to burn-autodiff's graph, burn-optim, the allocator or
+(with the patched burn-flex all three products of a 2-D convolution are `conv_gemm` kernels). Samples outside every kernel go to burn-autodiff's graph, burn-optim, the allocator or
 the rest. The class table lines up with `bench/pytorch/bench.py --ops MODEL BATCH`, PyTorch's
 per-operator table for the same model; "zeroing pages" is the part of a row spent in the kernel
 zeroing freshly faulted pages (`clear_page_erms`). ms/step is the share times the case's median
